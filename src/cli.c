@@ -76,6 +76,10 @@ void mcr_cli_print_help(const struct mcr_cli_spec *spec)
 			 opt->short_name ? opt->short_name : ' ', opt->short_name ? ", " : "  ",
 			 opt->long_name, opt->arg_name ? " " : "",
 			 opt->arg_name ? opt->arg_name : "");
+		if (strlen(left) > 30) {
+			printf("  %s\n  %-30s %s\n", left, "", opt->help);
+			continue;
+		}
 		if (!opt->short_name)
 			memmove(left, left + 1, strlen(left));
 		printf("  %-30s %s\n", left, opt->help);
@@ -134,6 +138,31 @@ static const char *bad_option_name(char **argv, int c)
 	return argv[optind - 1];
 }
 
+static const struct mcr_option *option_by_id(const struct mcr_option *options, int id)
+{
+	for (const struct mcr_option *opt = options; opt && opt->id; opt++)
+		if (opt->id == id)
+			return opt;
+	return NULL;
+}
+
+/* Passes one option to the handler, taking a second value from argv for two-value options. */
+static int call_handler(const struct mcr_cli_spec *spec, int argc, char **argv,
+			mcr_cli_handler handler, void *ctx, int id)
+{
+	const struct mcr_option *opt = option_by_id(spec->options, id);
+	const char *arg2 = NULL;
+
+	if (opt && opt->two_values) {
+		/* getopt treats what it skips here as part of this option when it permutes argv. */
+		if (optind >= argc)
+			return mcr_error(MCR_EUSAGE, "option '--%s' of '%s' needs two values",
+					 opt->long_name, spec->command);
+		arg2 = argv[optind++];
+	}
+	return handler(ctx, id, optarg, arg2);
+}
+
 int mcr_cli_parse(const struct mcr_cli_spec *spec, int argc, char **argv, mcr_cli_handler handler,
 		  void *ctx, int *first_arg)
 {
@@ -159,7 +188,7 @@ int mcr_cli_parse(const struct mcr_cli_spec *spec, int argc, char **argv, mcr_cl
 			return mcr_error(MCR_EUSAGE, "option '%s' of '%s' needs a value",
 					 bad_option_name(argv, optopt), spec->command);
 		id = c > 255 ? c : short_to_id(spec->options, c);
-		if ((ret = handler(ctx, id, optarg)) < 0)
+		if ((ret = call_handler(spec, argc, argv, handler, ctx, id)) < 0)
 			return ret;
 	}
 	nargs = argc - optind;

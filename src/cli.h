@@ -23,6 +23,7 @@ struct mcr_option {
 	const char *arg_name; /* NULL: the option takes no value */
 	const char *help;
 	int id;		      /* >= MCR_OPT_FIRST, passed to the handler */
+	bool two_values;      /* takes a second value from the next argument (imgtool's --custom-tlv TAG VALUE) */
 };
 
 /* What a command accepts; drives mcr_cli_parse and the --help text. */
@@ -36,10 +37,11 @@ struct mcr_cli_spec {
 };
 
 /*
- * Called once per option in command-line order. arg is the value or NULL.
- * Returns 0, or an error code (a bad value is MCR_EUSAGE naming the option).
+ * Called once per option in command-line order. arg is the value or NULL;
+ * arg2 the second value of a two-value option, else NULL. Returns 0, or an
+ * error code (a bad value is MCR_EUSAGE naming the option).
  */
-typedef int (*mcr_cli_handler)(void *ctx, int id, const char *arg);
+typedef int (*mcr_cli_handler)(void *ctx, int id, const char *arg, const char *arg2);
 
 /*
  * Parses argv (argv[0] is the command word) against spec. Options may come
@@ -79,5 +81,6 @@ const char *mcr_cli_version(void);
 /* The command entry points (src/cmd_*.c), for main.c's table. */
 int mcr_cmd_imgtool(int argc, char **argv);
 int mcr_cmd_image(int argc, char **argv);
+int mcr_cmd_tag(int argc, char **argv);
 
 #endif

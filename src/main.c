@@ -6,6 +6,8 @@
 #include <string.h>
 
 static const struct mcr_command commands[] = {
+	{"imgtool", mcr_cmd_imgtool, "imgtool-compatible sign, verify, dumpinfo, getpub", NULL},
+	{"tag", mcr_cmd_tag, "the git release gate: check a release tag", "config, repository"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -9,7 +9,11 @@
 
 /* What to run and how. Start from mcr_proc_spec_init, then set what you need. */
 struct mcr_proc_spec {
-	const char *const *argv; /* argv[0]: an absolute path, or a name looked up in PATH */
+	/*
+	 * argv[0]: a path containing '/', or a name looked up in the PATH of env
+	 * (ours when env sets none); empty and relative PATH entries are skipped.
+	 */
+	const char *const *argv;
 	/*
 	 * The child's whole environment as "NAME=value" strings (NULL-terminated).
 	 * NULL gives an empty environment plus PATH from ours; a child never
@@ -23,7 +27,8 @@ struct mcr_proc_spec {
 	size_t stderr_max; /* likewise for stderr; 0: 64 KiB */
 	int stdout_fd;	   /* -1: capture (the default); >= 0: the child writes to this fd */
 	int stderr_fd;	   /* likewise */
-	unsigned timeout_ms; /* 0: none. On expiry SIGTERM to the child's process group, SIGKILL 2 s later */
+	/* 0: none. On expiry SIGTERM to the child's process group, SIGKILL 2 s later */
+	unsigned timeout_ms;
 };
 
 /* Sets every field to its default: capture both streams, no timeout, empty environment. */
@@ -44,7 +49,12 @@ struct mcr_proc_result {
 /*
  * Runs spec to completion in its own process group. Returns 0 once the child
  * has ended, whatever its exit status (the caller judges *result), or
- * MCR_ESYS naming argv[0] if it could not be started (e.g. not installed).
+ * MCR_ESYS naming argv[0] if it could not be started (not installed, exec or
+ * chdir failed in the child: reported back through a close-on-exec pipe).
+ * The child gets only fds 0, 1 and 2, default signal dispositions and an
+ * empty signal mask. When it ends, whatever it left running in its process
+ * group is killed; output still held open by a process that left the group
+ * is waited for at most 2 s. SIGPIPE is ignored while a child runs.
  * result is initialised in every case; release it with mcr_proc_result_release.
  */
 int mcr_proc_run(const struct mcr_proc_spec *spec, struct mcr_proc_result *result);

@@ -2,6 +2,7 @@
 #include "signer.h"
 
 #include "buf.h"
+#include "config.h"
 #include "error.h"
 #include "json.h"
 
@@ -102,6 +103,34 @@ int mcr_signer_open_pem(struct mcr_signer **out, const char *path)
 	cfg.backend = "file";
 	cfg.file_path = path;
 	return mcr_signer_open(out, &cfg);
+}
+
+int mcr_signer_open_ref(struct mcr_signer **out, const char *ref, const char *config_path)
+{
+	struct mcr_signer_config cfg = {0};
+	struct mcr_config *config = NULL;
+	const struct mcr_signer_config *named;
+	int ret;
+
+	*out = NULL;
+	if (!strncmp(ref, "signer:", 7)) {
+		if ((ret = mcr_config_load(&config, config_path)) < 0)
+			return ret;
+		if (!(named = mcr_config_signer(config, ref + 7)))
+			ret = mcr_error(MCR_EINPUT, "no signer '%s' in config '%s'", ref + 7,
+					config->path);
+		else
+			ret = mcr_signer_open(out, named);
+		mcr_config_free(config);
+		return ret;
+	}
+	if (!strncmp(ref, "pkcs11:", 7)) {
+		cfg.name = ref;
+		cfg.backend = "pkcs11";
+		cfg.pkcs11_uri = ref;
+		return mcr_signer_open(out, &cfg);
+	}
+	return mcr_signer_open_pem(out, ref);
 }
 
 void mcr_signer_free(struct mcr_signer *signer)

@@ -101,6 +101,13 @@ int mcr_signer_open(struct mcr_signer **out, const struct mcr_signer_config *cfg
 /* Opens a development signer for a PEM private key file (imgtool --key FILE). */
 int mcr_signer_open_pem(struct mcr_signer **out, const char *path);
 
+/*
+ * Opens the signer a --key value names: "signer:NAME" from the config
+ * (config_path, else found as mcr_config_load finds it), an RFC 7512
+ * "pkcs11:" URI, or else a PEM private key file (a development key).
+ */
+int mcr_signer_open_ref(struct mcr_signer **out, const char *ref, const char *config_path);
+
 void mcr_signer_free(struct mcr_signer *signer);
 
 /* Borrowed: the pinned public key. */

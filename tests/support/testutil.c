@@ -53,12 +53,12 @@ const char *mcr_test_tmpdir(void)
 	return tmpdir_path;
 }
 
-static char path_slots[8][4096];
+static char path_slots[64][4096];
 static int path_slot;
 
 const char *mcr_test_path(const char *fmt, ...)
 {
-	char *slot = path_slots[path_slot++ % 8];
+	char *slot = path_slots[path_slot++ % 64];
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -21,7 +21,7 @@ struct mcr_test_result {
  */
 const char *mcr_test_tmpdir(void);
 
-/* Path of a file in tests/vectors (static storage, rotated among 8 slots). */
+/* Path of a file in tests/vectors (static storage, rotated among 64 slots: strdup what you keep). */
 const char *mcr_test_vector(const char *rel);
 /* printf-style path helper with the same rotating storage. */
 const char *mcr_test_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -77,6 +77,7 @@ START_TEST(test_fileio_errors_name_the_path)
 	ck_assert_ptr_nonnull(strstr(mcr_error_message(), "'/nonexistent/dir/out'"));
 	mcr_test_write(big, "0123456789", 10);
 	ck_assert_int_eq(mcr_fileio_read_all(big, 4, &got), MCR_EINPUT);
+	mcr_buf_release(&got);
 }
 END_TEST
 
