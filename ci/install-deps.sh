@@ -10,7 +10,7 @@ packages=(
 	libgit2-dev libssl-dev libcjson-dev libsqlite3-dev libcurl4-openssl-dev libp11-kit-dev check
 	# tools the program drives, and the real peers its tests use
 	git gnupg openssh-client openssh-server openssl sqlite3 softhsm2 opensc gnutls-bin
-	python3 python3-cryptography python3-jsonschema poppler-utils valgrind hyperfine
+	python3 python3-cryptography python3-jsonschema poppler-utils valgrind hyperfine xxd
 	ca-certificates procps
 )
 

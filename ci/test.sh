@@ -20,9 +20,8 @@ run_suite() {
 echo "== build and test (RelWithDebInfo, -Werror)"
 run_suite build/ci
 if [ "$quick" -eq 0 ]; then
+	# the sanitizer options for the tests are set in tests/CMakeLists.txt
 	echo "== build and test under ASan+UBSan"
-	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
-	export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 	run_suite build/ci-asan -DMCR_SANITIZE=ON
 fi
 echo "== all tests passed"

@@ -80,7 +80,10 @@ const char *mcr_cli_version(void);
 
 /* The command entry points (src/cmd_*.c), for main.c's table. */
 int mcr_cmd_imgtool(int argc, char **argv);
+int mcr_cmd_signer(int argc, char **argv);
+int mcr_cmd_config(int argc, char **argv);
 int mcr_cmd_image(int argc, char **argv);
 int mcr_cmd_tag(int argc, char **argv);
+int mcr_cmd_audit(int argc, char **argv);
 
 #endif

@@ -58,16 +58,20 @@ int mcr_hash_parse(enum mcr_hash_alg *out, const char *name)
 	return 0;
 }
 
+/*
+ * Fetched once per process: OpenSSL 3 looks a legacy EVP_sha256() up again on
+ * every init (about 3x the cost of a small digest). Kept for the process's
+ * life; the program is single-threaded where it hashes through this.
+ */
 static const EVP_MD *evp_md(enum mcr_hash_alg alg)
 {
-	switch (alg) {
-	case MCR_HASH_SHA384:
-		return EVP_sha384();
-	case MCR_HASH_SHA512:
-		return EVP_sha512();
-	default:
-		return EVP_sha256();
-	}
+	static EVP_MD *fetched[3];
+	static const char *const names[3] = {"SHA256", "SHA384", "SHA512"};
+	int i = alg == MCR_HASH_SHA384 ? 1 : alg == MCR_HASH_SHA512 ? 2 : 0;
+
+	if (!fetched[i])
+		fetched[i] = EVP_MD_fetch(NULL, names[i], NULL);
+	return fetched[i];
 }
 
 int mcr_hash_new(struct mcr_hash **out, enum mcr_hash_alg alg)

@@ -108,7 +108,8 @@ static int add_object(struct mcr_buf *out, const cJSON *obj)
 	i = 0;
 	cJSON_ArrayForEach(child, obj)
 		members[i++] = child;
-	qsort(members, count, sizeof(*members), compare_keys);
+	if (count) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(members, count, sizeof(*members), compare_keys);
 	ret = mcr_buf_add_u8(out, '{');
 	for (i = 0; i < count && ret == 0; i++) {
 		if (i && !strcmp(members[i - 1]->string, members[i]->string)) {
@@ -170,10 +171,11 @@ int mcr_json_pretty(struct mcr_buf *out, const cJSON *item)
 
 	if (!text)
 		return mcr_error(MCR_ESYS, "out of memory");
-	/* cJSON indents with tabs; two spaces read better in terminals and diffs. */
+	/* cJSON indents with tabs and puts one after each colon; spaces read better in terminals. */
 	ret = 0;
 	for (const char *p = text; *p && ret == 0; p++)
-		ret = *p == '\t' ? mcr_buf_add_str(out, "  ") : mcr_buf_add_u8(out, (unsigned char)*p);
+		ret = *p != '\t' ? mcr_buf_add_u8(out, (unsigned char)*p) :
+		      p > text && p[-1] == ':' ? mcr_buf_add_u8(out, ' ') : mcr_buf_add_str(out, "  ");
 	free(text);
 	return ret ? ret : mcr_buf_add_u8(out, '\n');
 }

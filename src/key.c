@@ -15,6 +15,7 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -255,6 +256,65 @@ int mcr_key_from_public_bytes(struct mcr_key **out, const unsigned char *der, si
 	if (!pkey)
 		return mcr_error(MCR_EINPUT, "malformed public key in '%s'", subject);
 	return wrap_pkey(out, pkey, false, subject);
+}
+
+/* Builds a public key from OSSL_PARAMs; frees params. */
+static int key_from_params(struct mcr_key **out, const char *keytype, OSSL_PARAM *params,
+			   const char *subject)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, keytype, NULL);
+	EVP_PKEY *pkey = NULL;
+	int ok;
+
+	*out = NULL;
+	ok = ctx && params && EVP_PKEY_fromdata_init(ctx) == 1 &&
+	     EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	ERR_clear_error();
+	if (!ok)
+		return mcr_error(MCR_EINPUT, "malformed public key in '%s'", subject);
+	return wrap_pkey(out, pkey, false, subject);
+}
+
+int mcr_key_from_rsa_public(struct mcr_key **out, const unsigned char *n, size_t n_len,
+			    const unsigned char *e, size_t e_len, const char *subject)
+{
+	BIGNUM *bn_n = BN_bin2bn(n, (int)n_len, NULL), *bn_e = BN_bin2bn(e, (int)e_len, NULL);
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	OSSL_PARAM *params = NULL;
+
+	if (bld && bn_n && bn_e && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, bn_e))
+		params = OSSL_PARAM_BLD_to_param(bld);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(bn_n);
+	BN_free(bn_e);
+	return key_from_params(out, "RSA", params, subject);
+}
+
+int mcr_key_from_point(struct mcr_key **out, enum mcr_key_type type, const unsigned char *point,
+		       size_t point_len, const char *subject)
+{
+	size_t want = type == MCR_KEY_P256 ? 65 : type == MCR_KEY_P384 ? 97 : 32;
+	OSSL_PARAM params[3], *copy;
+	const char *group = type == MCR_KEY_P256 ? "prime256v1" : "secp384r1";
+	int n = 0;
+
+	/* a DER OCTET STRING around the point: 04 len point (len < 128 for these sizes) */
+	if (point_len == want + 2 && point[0] == 0x04 && point[1] == want)
+		point += 2, point_len -= 2;
+	if (point_len != want || (type != MCR_KEY_ED25519 && point[0] != 0x04))
+		return mcr_error(MCR_EINPUT, "malformed %s public point in '%s'",
+				 mcr_key_type_name(type), subject);
+	if (type != MCR_KEY_ED25519)
+		params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+							       (char *)group, 0);
+	params[n++] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point,
+							point_len);
+	params[n] = OSSL_PARAM_construct_end();
+	copy = OSSL_PARAM_dup(params);
+	return key_from_params(out, type == MCR_KEY_ED25519 ? "ED25519" : "EC", copy, subject);
 }
 
 int mcr_key_public_bytes(const struct mcr_key *key, struct mcr_buf *out)

@@ -40,6 +40,17 @@ int mcr_key_from_pem(struct mcr_key **out, const void *pem, size_t pem_len, cons
 /* A public key from MCUboot's public key bytes (PKCS#1 DER for RSA, SPKI DER otherwise) or any SPKI DER. */
 int mcr_key_from_public_bytes(struct mcr_key **out, const unsigned char *der, size_t der_len,
 			      const char *subject);
+/* An RSA public key from its big-endian modulus and exponent (PKCS#11 CKA_MODULUS, CKA_PUBLIC_EXPONENT). */
+int mcr_key_from_rsa_public(struct mcr_key **out, const unsigned char *n, size_t n_len,
+			    const unsigned char *e, size_t e_len, const char *subject);
+/*
+ * A P-256/P-384 or Ed25519 public key from its point: an uncompressed EC
+ * point (04||X||Y) or 32 Ed25519 bytes, bare or wrapped in a DER OCTET STRING
+ * (tokens differ: PKCS#11 says wrapped, some store it bare).
+ */
+int mcr_key_from_point(struct mcr_key **out, enum mcr_key_type type, const unsigned char *point,
+		       size_t point_len, const char *subject);
+
 /* A public-only copy of key (never carries the private half). */
 int mcr_key_public_copy(struct mcr_key **out, const struct mcr_key *key);
 void mcr_key_free(struct mcr_key *key);

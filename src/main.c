@@ -7,7 +7,10 @@
 
 static const struct mcr_command commands[] = {
 	{"imgtool", mcr_cmd_imgtool, "imgtool-compatible sign, verify, dumpinfo, getpub", NULL},
+	{"config", mcr_cmd_config, "validate the config file", NULL},
+	{"signer", mcr_cmd_signer, "check and list the configured signers", "config"},
 	{"tag", mcr_cmd_tag, "the git release gate: check a release tag", "config, repository"},
+	{"audit", mcr_cmd_audit, "the audit log: verify, log, show, checkpoint, proof", "audit log"},
 	{NULL, NULL, NULL, NULL},
 };
 

@@ -12,9 +12,15 @@
 #include <time.h>
 
 extern const struct mcr_signer_backend mcr_signer_file_backend;
+extern const struct mcr_signer_backend mcr_signer_vault_backend;
+extern const struct mcr_signer_backend mcr_signer_pkcs11_backend;
+extern const struct mcr_signer_backend mcr_signer_command_backend;
 
 static const struct mcr_signer_backend *const backends[] = {
 	&mcr_signer_file_backend,
+	&mcr_signer_vault_backend,
+	&mcr_signer_pkcs11_backend,
+	&mcr_signer_command_backend,
 };
 
 struct mcr_signer {

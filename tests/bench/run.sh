@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/bench -j"$(nproc)" >/dev/null
 benches=("$@")
-[ ${#benches[@]} -eq 0 ] && benches=(bench_image)
+[ ${#benches[@]} -eq 0 ] && benches=(bench_image bench_signer bench_audit)
 for b in "${benches[@]}"; do
 	echo "== $b"
 	"build/bench/tests/bench/$b" "$PWD/build/bench/mcurelease"

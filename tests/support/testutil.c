@@ -19,12 +19,14 @@
 
 static char tmpdir_path[4096];
 static char *tmpdirs_to_remove[256];
+static pid_t tmpdir_owner[256];
 static int tmpdir_count;
 
+/* Check forks each test: a child must not remove what its parent made for the whole suite. */
 static void remove_tmpdirs(void)
 {
 	for (int i = 0; i < tmpdir_count; i++) {
-		if (!getenv("MCR_TEST_KEEP"))
+		if (!getenv("MCR_TEST_KEEP") && tmpdir_owner[i] == getpid())
 			mcr_fileio_remove_tree(tmpdirs_to_remove[i]);
 		free(tmpdirs_to_remove[i]);
 	}
@@ -40,8 +42,10 @@ const char *mcr_test_tmpdir(void)
 	ck_assert_msg(mkdtemp(tmpdir_path) != NULL, "mkdtemp: %s", strerror(errno));
 	if (tmpdir_count == 0)
 		atexit(remove_tmpdirs);
-	if (tmpdir_count < 256)
+	if (tmpdir_count < 256) {
+		tmpdir_owner[tmpdir_count] = getpid();
 		tmpdirs_to_remove[tmpdir_count++] = strdup(tmpdir_path);
+	}
 	snprintf(home, sizeof(home), "%s/home", tmpdir_path);
 	mkdir(home, 0700);
 	setenv("HOME", home, 1);
@@ -253,4 +257,28 @@ int mcr_test_main(Suite *suite)
 	failed = srunner_ntests_failed(runner);
 	srunner_free(runner);
 	return failed ? 1 : 0;
+}
+
+bool mcr_test_schema_valid(const char *schema, const char *instance, char **why)
+{
+	static const char script[] =
+		"import json, sys, jsonschema\n"
+		"schema = json.load(open(sys.argv[1]))\n"
+		"jsonschema.Draft202012Validator.check_schema(schema)\n"
+		"errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(json.load(open(sys.argv[2]))), key=str)\n"
+		"if errors:\n"
+		"    print(errors[0].message, 'at', list(errors[0].absolute_path))\n"
+		"    sys.exit(1)\n";
+	const char *argv[] = {"/usr/bin/python3", "-c", script,
+			      mcr_test_path("%s/schemas/%s", MCR_TEST_SOURCE_DIR, schema), instance, NULL};
+	struct mcr_test_result r;
+	bool valid;
+
+	mcr_test_exec(&r, argv, NULL);
+	valid = r.status == 0;
+	ck_assert_msg(r.status <= 1, "schema validator failed: %s", (char *)r.err.data);
+	if (why)
+		*why = valid ? NULL : strdup((char *)r.out.data);
+	mcr_test_result_release(&r);
+	return valid;
 }

@@ -49,6 +49,14 @@ bool mcr_test_exists(const char *path);
 /* Number of directory entries in dir, excluding . and .. */
 int mcr_test_count_entries(const char *dir);
 
+/*
+ * Validates the JSON file instance against schemas/<schema> with a real JSON
+ * Schema validator (Debian's python3-jsonschema, draft 2020-12). Returns true
+ * if valid; otherwise false and, if why is not NULL, the validator's first
+ * complaint in *why (malloc'd).
+ */
+bool mcr_test_schema_valid(const char *schema, const char *instance, char **why);
+
 /* Runs suite in Check's fork mode; returns the process exit status. */
 struct Suite;
 int mcr_test_main(struct Suite *suite);

@@ -114,6 +114,31 @@ START_TEST(test_config_discovery_order)
 }
 END_TEST
 
+START_TEST(test_config_schema_agrees)
+{
+	const char *dir = mcr_test_tmpdir();
+	const char *good = write_config(dir,
+		"{\"product\":\"acme\",\"signers\":{\"release\":{\"type\":\"pkcs11\",\"uri\":\"pkcs11:object=k\","
+		"\"pin_env\":\"PIN\"},\"dev\":{\"type\":\"file\",\"key\":\"dev.pem\"}},"
+		"\"policy\":{\"tag\":{\"ssh_allowed_signers\":\"a\"},\"builders\":{\"quorum\":2}},"
+		"\"image\":{\"header_size\":\"0x200\",\"slot_size\":131072,\"align\":4},\"audit\":{\"log_signer\":\"dev\"}}");
+	struct mcr_config *cfg = NULL;
+	char *why = NULL;
+
+	/* what config.c accepts, the schema accepts, and the other way round for these */
+	ck_assert_int_eq(mcr_config_load_file(&cfg, good), 0);
+	mcr_config_free(cfg);
+	ck_assert_msg(mcr_test_schema_valid("config.schema.json", good, &why), "%s", why);
+	write_config(dir, "{\"product\":\"p\",\"polcy\":{}}");
+	ck_assert(!mcr_test_schema_valid("config.schema.json", good, &why));
+	ck_assert_ptr_nonnull(strstr(why, "polcy"));
+	free(why);
+	write_config(dir, "{\"product\":\"p\",\"signers\":{\"r\":{\"type\":\"hsm\"}}}");
+	ck_assert(!mcr_test_schema_valid("config.schema.json", good, NULL));
+	ck_assert_int_eq(mcr_config_load_file(&cfg, good), MCR_EINPUT);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -122,6 +147,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_config_full_file);
 	tcase_add_test(tc, test_config_refusals_name_the_key);
 	tcase_add_test(tc, test_config_discovery_order);
+	tcase_add_test(tc, test_config_schema_agrees);
 	suite_add_tcase(s, tc);
 	return s;
 }
