@@ -1,6 +1,7 @@
 /* 'mcurelease audit': verify the log, list and show events, make checkpoints, give and check
  * proofs. */
 #include "cmd_audit.h"
+#include "cmd_audit_export.h"
 
 #include "audit.h"
 #include "buf.h"
@@ -487,6 +488,9 @@ static const struct mcr_command audit_commands[] = {
         {"proof", mcr_cmd_audit_proof, "print an inclusion or consistency proof", "audit log"},
         {"verify-proof", mcr_cmd_audit_verify_proof,
          "check a proof offline with the log's public key", NULL},
+        {"export", mcr_cmd_audit_export,
+         "compliance evidence: json, csv, html, pdf, or a signed bundle", "audit log"},
+        {"verify-export", mcr_cmd_audit_verify_export, "check an export bundle offline", NULL},
         {NULL, NULL, NULL, NULL},
 };
 

@@ -66,11 +66,16 @@ static void summary(const struct mcr_config *cfg)
 		printf("signer:         %s (%s)%s\n", cfg->signers[i].name, cfg->signers[i].backend,
 		       !strcmp(cfg->signers[i].name, p->release_signer) ? " - signs releases" : "");
 	printf("tag pattern:    %s\n", p->tag.pattern);
-	printf("tag trust:      %s%s%s\n", p->tag.gpg_fingerprints ? "OpenPGP fingerprints " : "",
-	       p->tag.ssh_allowed_signers ? "SSH allowed signers " : "",
-	       !p->tag.gpg_fingerprints && !p->tag.ssh_allowed_signers ? "none (no tag can be accepted)" : "");
-	printf("builders:       quorum %u%s\n", p->builders.quorum,
-	       p->builders.allowed_signers ? "" : " (no allowed signers: no record can be trusted)");
+	for (const char *const *fpr = p->tag.gpg_fingerprints; fpr && *fpr; fpr++)
+		printf("tag trust:      OpenPGP key %s\n", *fpr);
+	if (p->tag.ssh_allowed_signers)
+		printf("tag trust:      SSH allowed signers in %s\n", p->tag.ssh_allowed_signers);
+	if (!p->tag.gpg_fingerprints && !p->tag.ssh_allowed_signers)
+		printf("tag trust:      none (no tag can be accepted)\n");
+	printf("builders:       quorum %u%s%s\n", p->builders.quorum,
+	       p->builders.allowed_signers ? ", allowed signers in " : "",
+	       p->builders.allowed_signers ? p->builders.allowed_signers
+					   : " (no allowed signers: no record can be trusted)");
 	printf("dev keys:       %s\n", p->allow_dev_keys ? "MAY sign releases" : "never sign releases");
 	printf("audit log:      %s\n", cfg->audit.database);
 }

@@ -389,6 +389,10 @@ static int read_image(struct reader *rd, struct mcr_image_config *ic, const cJSO
 		return bad(rd, "image", "erased_val", "must be 0 or 0xff");
 	if (strcmp(ic->public_key_format, "hash") && strcmp(ic->public_key_format, "full"))
 		return bad(rd, "image", "public_key_format", "must be hash or full");
+	/* the gate ties a release to its tag's version; another source would untie them */
+	if (!ic->version_from_tag)
+		return bad(rd, "image", "version_from_tag",
+			   "must be true: a release image carries the version its tag names");
 	return 0;
 }
 

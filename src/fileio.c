@@ -3,6 +3,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "hash.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -127,6 +128,11 @@ static int flush_pending(struct mcr_outfile *file)
 	return 0;
 }
 
+int mcr_outfile_hash_content(struct mcr_outfile *file)
+{
+	return mcr_hash_new(&file->content_hash, MCR_HASH_SHA256);
+}
+
 int mcr_outfile_write(struct mcr_outfile *file, const void *data, size_t len)
 {
 	const unsigned char *bytes = data;
@@ -134,6 +140,9 @@ int mcr_outfile_write(struct mcr_outfile *file, const void *data, size_t len)
 
 	if (file->error)
 		return file->error;
+	if (file->content_hash && (ret = mcr_hash_update(file->content_hash, data, len)) < 0)
+		return file->error = ret;
+	file->size += len;
 	while (len) {
 		size_t room = PENDING_CAP - file->pending_len;
 		size_t chunk = len < room ? len : room;
@@ -163,7 +172,7 @@ int mcr_outfile_fill(struct mcr_outfile *file, unsigned char byte, size_t count)
 	return ret;
 }
 
-int mcr_outfile_commit(struct mcr_outfile *file)
+int mcr_outfile_finish(struct mcr_outfile *file)
 {
 	int ret;
 
@@ -171,6 +180,8 @@ int mcr_outfile_commit(struct mcr_outfile *file)
 		return file->error;
 	if ((ret = flush_pending(file)) < 0)
 		return ret;
+	if (file->content_hash && (ret = mcr_hash_final(file->content_hash, file->sha256)) < 0)
+		return file->error = ret;
 	if (fsync(file->fd) < 0)
 		return file->error = mcr_error_errno(MCR_ESYS, "cannot sync '%s'", file->path);
 	if (close(file->fd) < 0) {
@@ -178,12 +189,26 @@ int mcr_outfile_commit(struct mcr_outfile *file)
 		return file->error = mcr_error_errno(MCR_ESYS, "cannot close '%s'", file->path);
 	}
 	file->fd = -1;
+	return 0;
+}
+
+int mcr_outfile_publish(struct mcr_outfile *file)
+{
+	if (file->error)
+		return file->error;
 	if (rename(file->tmp_path, file->path) < 0)
 		return file->error = mcr_error_errno(MCR_ESYS, "cannot rename into '%s'",
 						     file->path);
 	free(file->tmp_path);
 	file->tmp_path = NULL;
 	return fsync_parent_dir(file->path);
+}
+
+int mcr_outfile_commit(struct mcr_outfile *file)
+{
+	int ret = mcr_outfile_finish(file);
+
+	return ret < 0 ? ret : mcr_outfile_publish(file);
 }
 
 void mcr_outfile_release(struct mcr_outfile *file)
@@ -196,6 +221,8 @@ void mcr_outfile_release(struct mcr_outfile *file)
 	free(file->tmp_path);
 	free(file->path);
 	free(file->pending);
+	mcr_hash_free(file->content_hash);
+	file->content_hash = NULL;
 	file->fd = -1;
 	file->tmp_path = NULL;
 	file->path = NULL;

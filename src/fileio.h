@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 struct mcr_buf;
+struct mcr_hash;
 
 /*
  * Reads all of path into out (appending). A file longer than max_len is an
@@ -28,6 +29,9 @@ struct mcr_outfile {
 	unsigned char *pending;
 	size_t pending_len;
 	int error;
+	struct mcr_hash *content_hash; /* set by mcr_outfile_hash_content */
+	unsigned long long size;       /* bytes written so far */
+	unsigned char sha256[32];      /* of everything written, after finish (if hashed) */
 };
 
 /*
@@ -36,9 +40,18 @@ struct mcr_outfile {
  */
 int mcr_outfile_open(struct mcr_outfile *file, const char *path, mode_t mode);
 int mcr_outfile_write(struct mcr_outfile *file, const void *data, size_t len);
+/* From now on, keeps a SHA-256 of what is written; finish stores it in file->sha256. */
+int mcr_outfile_hash_content(struct mcr_outfile *file);
 /* Writes count copies of byte. */
 int mcr_outfile_fill(struct mcr_outfile *file, unsigned char byte, size_t count);
 int mcr_outfile_commit(struct mcr_outfile *file);
+/*
+ * commit in two steps, for outputs that must not appear before something else
+ * is recorded: finish writes and syncs the temp file; publish renames it into
+ * place and syncs the directory. Released between the two, nothing appears.
+ */
+int mcr_outfile_finish(struct mcr_outfile *file);
+int mcr_outfile_publish(struct mcr_outfile *file);
 /* Removes the temp file if not committed and frees everything. NULL-safe on fields. */
 void mcr_outfile_release(struct mcr_outfile *file);
 

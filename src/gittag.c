@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <git2.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/repository.h>
 
 /* git's gpg-interface.c: the armor headers that begin a signature, per format. */
 static const struct armor {
@@ -248,6 +250,66 @@ int mcr_gittag_load(struct mcr_gittag *out, const char *repo_path, const char *n
 			       name);
 out:
 	git_odb_free(odb);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+	return ret;
+}
+
+/* A repository around an in-memory object database holding just this object. */
+static int wrap_object(git_repository **repo, git_oid *oid, const unsigned char *raw, size_t len,
+		       const char *name)
+{
+	git_odb_backend *mempack = NULL;
+	git_odb *odb = NULL;
+	int ret = 0;
+
+	if (git_odb_new(&odb) < 0 || git_mempack_new(&mempack) < 0 ||
+	    git_odb_add_backend(odb, mempack, 1) < 0) {
+		git_odb_free(odb);
+		return git_fail(MCR_ESYS, "cannot hold the object of tag", name);
+	}
+	if (git_odb_write(oid, odb, raw, len, GIT_OBJECT_TAG) < 0 ||
+	    git_repository_wrap_odb(repo, odb) < 0)
+		ret = git_fail(MCR_ESYS, "cannot hold the object of tag", name);
+	git_odb_free(odb); /* the repository keeps its own reference */
+	return ret;
+}
+
+int mcr_gittag_from_object(struct mcr_gittag *out, const char *name, const unsigned char *raw,
+			   size_t len)
+{
+	git_repository *repo = NULL;
+	git_tag *parsed = NULL;
+	git_oid oid;
+	int ret;
+
+	mcr_gittag_init(out);
+	git_libgit2_init();
+	if (!(out->name = strdup(name)) || mcr_buf_add(&out->raw, raw, len) < 0) {
+		ret = mcr_error(MCR_ESYS, "out of memory");
+		goto out;
+	}
+	if ((ret = wrap_object(&repo, &oid, raw, len, name)) < 0)
+		goto out;
+	git_oid_tostr(out->tag_object, sizeof(out->tag_object), &oid);
+	if (git_tag_lookup(&parsed, repo, &oid) < 0) {
+		ret = mcr_refuse("tag.malformed", "tag object of '%s' cannot be parsed", name);
+		goto out;
+	}
+	git_oid_tostr(out->commit, sizeof(out->commit), git_tag_target_id(parsed));
+	if (git_tag_tagger(parsed))
+		out->tagger_time = (long long)git_tag_tagger(parsed)->when.time;
+	if (strcmp(git_tag_name(parsed), name))
+		ret = mcr_refuse("tag.name_mismatch", "tag object for '%s' names itself '%s' (renamed tag)",
+				 name, git_tag_name(parsed));
+	else if (git_tag_target_type(parsed) != GIT_OBJECT_COMMIT)
+		ret = mcr_refuse("tag.not_commit", "tag '%s' points at a %s, not a commit", name,
+				 type_name(git_tag_target_type(parsed)));
+	else
+		ret = mcr_gittag_split(&out->payload_len, &out->sig_format, out->raw.data,
+				       out->raw.len, name);
+out:
+	git_tag_free(parsed);
 	git_repository_free(repo);
 	git_libgit2_shutdown();
 	return ret;

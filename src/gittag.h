@@ -40,6 +40,17 @@ void mcr_gittag_release(struct mcr_gittag *tag);
 int mcr_gittag_load(struct mcr_gittag *out, const char *repo_path, const char *name);
 
 /*
+ * The same checks on a tag object given as its raw bytes, without the
+ * repository (a signing host that only received a signing request): the
+ * object id is computed from the bytes (SHA-1, git's default object format),
+ * the "tag" header must equal name, the "type" header must say commit (the
+ * commit itself cannot be looked at here; the signature covers that header),
+ * and it must end in exactly one signature block. Refusals as mcr_gittag_load.
+ */
+int mcr_gittag_from_object(struct mcr_gittag *out, const char *name, const unsigned char *raw,
+			   size_t len);
+
+/*
  * Splits a raw tag object as git's parse_signed_buffer does: the signature
  * starts at the last line that begins with a known armor header. Stricter
  * than git, so that no unsigned text can ride along: an earlier armor header

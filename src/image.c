@@ -151,7 +151,7 @@ static int place_header(struct mcr_image_build *b)
 		for (size_t i = 0; i < n; i++)
 			if (block[i])
 				return mcr_error(MCR_EINPUT,
-						 "input '%s' does not start with %#x zero bytes for the header (use --pad-header to add them)",
+						 "input '%s' does not start with %#x zero bytes for the header (imgtool option --pad-header, config image.pad_header, adds them)",
 						 b->input, (unsigned)spec->header_size);
 	}
 	b->body_offset = spec->header_size;

@@ -130,6 +130,24 @@ int mcr_image_build_stage(struct mcr_image_build *build, const char *path,
 /* Appends the unprotected TLVs (and padding/trailer if spec->pad) to the staged file and publishes it atomically. */
 int mcr_image_build_commit(struct mcr_image_build *build);
 
+/* What a finished output holds: the SHA-256 and size of the file as written. */
+struct mcr_image_written {
+	char sha256[65];
+	unsigned long long size;
+};
+
+/*
+ * commit in steps, for callers that must record the outputs before they
+ * appear: finish completes and syncs the staged file; add_output writes the
+ * same signed image in another format (re-reading the input, checked against
+ * the digest); publish renames all of them into place. Freeing the build
+ * before publish removes them.
+ */
+int mcr_image_build_finish(struct mcr_image_build *build, struct mcr_image_written *out);
+int mcr_image_build_add_output(struct mcr_image_build *build, const char *path,
+			       const struct mcr_image_output *output, struct mcr_image_written *out);
+int mcr_image_build_publish(struct mcr_image_build *build);
+
 /* Only computes the digest (streamed), for --vector-to-sign and other callers that write nothing yet. */
 int mcr_image_build_hash(struct mcr_image_build *build);
 

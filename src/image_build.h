@@ -34,11 +34,13 @@ struct mcr_image_build {
 	struct mcr_buf signature;
 	bool has_signature;
 	struct mcr_image_sink *staged;	/* the output being written (mcr_image_build_stage) */
-	char *deferred_path;		/* staged HEX output to be written whole at commit */
+	char *deferred_path;		/* staged HEX output to be written whole when finished */
 	struct mcr_image_output deferred_output;
+	struct mcr_image_sink *finished[2]; /* written and synced, waiting for publish */
+	size_t finished_count;
 };
 
-/* Removes a staged, uncommitted output (image_write.c). */
+/* Removes every output not yet published (image_write.c). */
 void mcr_image_staged_free(struct mcr_image_build *build);
 
 /* Streams the hash region through the spec's hash into digest (no output). */

@@ -280,7 +280,7 @@ static int close_sink(const struct mcr_image_build *b, struct mcr_image_sink *s)
 	    memcmp(digest, b->digest, b->digest_len))
 		ret = mcr_error(MCR_EINPUT, "input '%s' changed while it was being signed", b->input);
 	if (ret == 0)
-		ret = mcr_outfile_commit(&s->file);
+		ret = mcr_outfile_finish(&s->file);
 	return ret;
 }
 
@@ -291,13 +291,21 @@ static void release_sink(struct mcr_image_sink *s)
 	s->rehash = NULL;
 }
 
+static void free_sink(struct mcr_image_sink *s)
+{
+	if (s) {
+		release_sink(s);
+		free(s);
+	}
+}
+
 void mcr_image_staged_free(struct mcr_image_build *b)
 {
-	if (b->staged) {
-		release_sink(b->staged);
-		free(b->staged);
-		b->staged = NULL;
-	}
+	free_sink(b->staged);
+	b->staged = NULL;
+	for (size_t i = 0; i < b->finished_count; i++)
+		free_sink(b->finished[i]);
+	b->finished_count = 0;
 	free(b->deferred_path);
 	b->deferred_path = NULL;
 }
@@ -346,6 +354,7 @@ int mcr_image_build_stage(struct mcr_image_build *b, const char *path,
 	if (!(s = b->staged = calloc(1, sizeof(*s))))
 		return mcr_error(MCR_ESYS, "out of memory");
 	if ((ret = open_sink(b, s, path, output, mcr_image_build_image_len(b))) < 0 ||
+	    (ret = mcr_outfile_hash_content(&s->file)) < 0 ||
 	    (ret = mcr_hash_new(&s->rehash, b->spec->hash_alg)) < 0 ||
 	    (ret = feed_hash_region(b, put_staged, s)) < 0 ||
 	    (ret = mcr_hash_final(s->rehash, b->digest)) < 0) {
@@ -358,50 +367,101 @@ int mcr_image_build_stage(struct mcr_image_build *b, const char *path,
 	return 0;
 }
 
-int mcr_image_build_commit(struct mcr_image_build *b)
+/* A whole image into a new sink, re-reading the input and checking it against the digest. */
+static int write_whole(struct mcr_image_build *b, struct mcr_image_sink *s, const char *path,
+		       const struct mcr_image_output *output)
 {
 	struct mcr_tlv_area unprot;
 	int ret;
 
-	if (b->deferred_path) {
-		ret = mcr_image_build_write(b, b->deferred_path, &b->deferred_output);
-		mcr_image_staged_free(b);
+	assert(b->has_digest);
+	mcr_tlv_area_init(&unprot, MCR_TLV_INFO_MAGIC);
+	if ((ret = build_unprotected(b, &unprot)) < 0 || (ret = mcr_image_check_fit(b)) < 0 ||
+	    (ret = open_sink(b, s, path, output, hash_region_len(b) + unprot.bytes.len)) < 0 ||
+	    (ret = mcr_outfile_hash_content(&s->file)) < 0 ||
+	    (ret = mcr_hash_new(&s->rehash, b->spec->hash_alg)) < 0)
+		goto out;
+	s->hash_end = hash_region_len(b);
+	if ((ret = feed_hash_region(b, put_sink, s)) == 0 &&
+	    (ret = sink_put(s, unprot.bytes.data, unprot.bytes.len)) == 0)
+		ret = close_sink(b, s);
+out:
+	mcr_tlv_area_release(&unprot);
+	return ret;
+}
+
+static void note_written(const struct mcr_image_sink *s, struct mcr_image_written *out)
+{
+	if (!out)
+		return;
+	mcr_hex_encode(out->sha256, s->file.sha256, sizeof(s->file.sha256));
+	out->size = s->file.size;
+}
+
+int mcr_image_build_add_output(struct mcr_image_build *b, const char *path,
+			       const struct mcr_image_output *output, struct mcr_image_written *out)
+{
+	struct mcr_image_sink *s;
+	int ret;
+
+	if (b->finished_count == sizeof(b->finished) / sizeof(b->finished[0]))
+		return mcr_error(MCR_EUSAGE, "too many outputs for image '%s'", b->input);
+	if (!(s = calloc(1, sizeof(*s))))
+		return mcr_error(MCR_ESYS, "out of memory");
+	s->file.fd = -1;
+	if ((ret = write_whole(b, s, path, output)) < 0) {
+		free_sink(s); /* its temp file goes now, not with the build */
 		return ret;
 	}
-	assert(b->staged); /* mcr_image_build_stage first */
+	b->finished[b->finished_count++] = s;
+	note_written(s, out);
+	return 0;
+}
+
+int mcr_image_build_finish(struct mcr_image_build *b, struct mcr_image_written *out)
+{
+	struct mcr_tlv_area unprot;
+	struct mcr_image_sink *s = b->staged;
+	int ret;
+
+	if (b->deferred_path)
+		return mcr_image_build_add_output(b, b->deferred_path, &b->deferred_output, out);
+	assert(s); /* mcr_image_build_stage first */
 	mcr_tlv_area_init(&unprot, MCR_TLV_INFO_MAGIC);
 	if ((ret = build_unprotected(b, &unprot)) == 0 && (ret = mcr_image_check_fit(b)) == 0 &&
-	    (ret = sink_put(b->staged, unprot.bytes.data, unprot.bytes.len)) == 0)
-		ret = close_sink(b, b->staged);
+	    (ret = sink_put(s, unprot.bytes.data, unprot.bytes.len)) == 0)
+		ret = close_sink(b, s);
 	mcr_tlv_area_release(&unprot);
-	mcr_image_staged_free(b);
+	if (ret < 0)
+		return ret;
+	b->staged = NULL;
+	b->finished[b->finished_count++] = s;
+	note_written(s, out);
+	return 0;
+}
+
+int mcr_image_build_publish(struct mcr_image_build *b)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < b->finished_count && ret == 0; i++)
+		ret = mcr_outfile_publish(&b->finished[i]->file);
 	return ret;
+}
+
+int mcr_image_build_commit(struct mcr_image_build *b)
+{
+	int ret = mcr_image_build_finish(b, NULL);
+
+	return ret < 0 ? ret : mcr_image_build_publish(b);
 }
 
 int mcr_image_build_write(struct mcr_image_build *b, const char *path,
 			  const struct mcr_image_output *output)
 {
-	struct mcr_tlv_area unprot;
-	struct mcr_image_sink s;
-	int ret;
+	int ret = mcr_image_build_add_output(b, path, output, NULL);
 
-	assert(b->has_digest);
-	mcr_tlv_area_init(&unprot, MCR_TLV_INFO_MAGIC);
-	memset(&s, 0, sizeof(s));
-	s.file.fd = -1;
-	if ((ret = build_unprotected(b, &unprot)) < 0 || (ret = mcr_image_check_fit(b)) < 0 ||
-	    (ret = open_sink(b, &s, path, output, hash_region_len(b) + unprot.bytes.len)) < 0 ||
-	    (ret = mcr_hash_new(&s.rehash, b->spec->hash_alg)) < 0)
-		goto out;
-	s.hash_end = hash_region_len(b);
-	if ((ret = feed_hash_region(b, put_sink, &s)) < 0 ||
-	    (ret = sink_put(&s, unprot.bytes.data, unprot.bytes.len)) < 0)
-		goto out;
-	ret = close_sink(b, &s);
-out:
-	release_sink(&s);
-	mcr_tlv_area_release(&unprot);
-	return ret;
+	return ret < 0 ? ret : mcr_image_build_publish(b);
 }
 
 int mcr_image_build_write_vector(struct mcr_image_build *b, const char *path, bool payload,
@@ -423,8 +483,8 @@ int mcr_image_build_write_vector(struct mcr_image_build *b, const char *path, bo
 	} else {
 		ret = sink_put(&s, b->digest, b->digest_len);
 	}
-	if (ret == 0)
-		ret = close_sink(b, &s);
+	if (ret == 0 && (ret = close_sink(b, &s)) == 0)
+		ret = mcr_outfile_publish(&s.file);
 out:
 	release_sink(&s);
 	return ret;

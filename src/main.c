@@ -6,10 +6,15 @@
 #include <string.h>
 
 static const struct mcr_command commands[] = {
+	{"sign", mcr_cmd_sign, "the release job: gate, sign with the release signer, record", "config, repository, audit log"},
 	{"imgtool", mcr_cmd_imgtool, "imgtool-compatible sign, verify, dumpinfo, getpub", NULL},
 	{"config", mcr_cmd_config, "validate the config file", NULL},
 	{"signer", mcr_cmd_signer, "check and list the configured signers", "config"},
 	{"tag", mcr_cmd_tag, "the git release gate: check a release tag", "config, repository"},
+	{"build", mcr_cmd_build, "build a tag reproducibly and write a signed build record",
+	 "config, repository"},
+	{"records", mcr_cmd_records, "check build records: do enough builders agree on an image",
+	 "config, repository"},
 	{"audit", mcr_cmd_audit, "the audit log: verify, log, show, checkpoint, proof", "audit log"},
 	{NULL, NULL, NULL, NULL},
 };

@@ -50,6 +50,7 @@ void mcr_proc_spec_init(struct mcr_proc_spec *spec)
 	memset(spec, 0, sizeof(*spec));
 	spec->stdout_fd = -1;
 	spec->stderr_fd = -1;
+	spec->tee_fds[0] = spec->tee_fds[1] = -1;
 }
 
 static long long now_ms(void)
@@ -109,6 +110,11 @@ static int find_in_path(char **out, const char *name, const char *dirs)
 int mcr_proc_find_program(char **out, const char *name)
 {
 	return find_in_path(out, name, getenv("PATH"));
+}
+
+int mcr_proc_find_program_in(char **out, const char *name, const char *dirs)
+{
+	return find_in_path(out, name, dirs);
 }
 
 /* The PATH the child will see: from spec->env if it sets one, else ours. */
@@ -296,8 +302,25 @@ static int start(struct run *r, const char *prog, char *const *envp)
 	return 0;
 }
 
+/* Copies a chunk to the tee fds; one that fails is dropped, its errno kept for the caller. */
+static void copy_to_tees(const struct run *r, const unsigned char *data, size_t len)
+{
+	for (int i = 0; i < 2; i++) {
+		size_t done = 0;
+
+		while (r->spec->tee_fds[i] >= 0 && !r->result->tee_errno[i] && done < len) {
+			ssize_t n = write(r->spec->tee_fds[i], data + done, len - done);
+
+			if (n > 0)
+				done += (size_t)n;
+			else if (n == 0 || errno != EINTR)
+				r->result->tee_errno[i] = n == 0 ? EIO : errno;
+		}
+	}
+}
+
 /* Reads what is there; bytes beyond max are read and dropped so the child never blocks. */
-static int drain(int *fd, struct mcr_buf *into, size_t max, bool *truncated)
+static int drain(const struct run *r, int *fd, struct mcr_buf *into, size_t max, bool *truncated)
 {
 	unsigned char chunk[65536];
 	ssize_t n = read(*fd, chunk, sizeof(chunk));
@@ -308,6 +331,7 @@ static int drain(int *fd, struct mcr_buf *into, size_t max, bool *truncated)
 		close_fd(fd);
 		return 0;
 	}
+	copy_to_tees(r, chunk, (size_t)n);
 	if (into->len < max) {
 		size_t keep = (size_t)n < max - into->len ? (size_t)n : max - into->len;
 
@@ -417,9 +441,9 @@ static int pump(struct run *r)
 		if (fds[0].revents)
 			feed(r);
 		if (fds[1].revents)
-			ret = drain(&r->out[0], &result->out, out_max, &result->stdout_truncated);
+			ret = drain(r, &r->out[0], &result->out, out_max, &result->stdout_truncated);
 		if (ret == 0 && fds[2].revents)
-			ret = drain(&r->err[0], &result->err, err_max, &result->stderr_truncated);
+			ret = drain(r, &r->err[0], &result->err, err_max, &result->stderr_truncated);
 		check_exit(r);
 		check_deadlines(r, now_ms());
 	}

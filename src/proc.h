@@ -27,6 +27,11 @@ struct mcr_proc_spec {
 	size_t stderr_max; /* likewise for stderr; 0: 64 KiB */
 	int stdout_fd;	   /* -1: capture (the default); >= 0: the child writes to this fd */
 	int stderr_fd;	   /* likewise */
+	/*
+	 * -1: none. Captured bytes of both streams are also written to these fds
+	 * as they arrive, beyond the capture caps too (a log file, a terminal).
+	 */
+	int tee_fds[2];
 	/* 0: none. On expiry SIGTERM to the child's process group, SIGKILL 2 s later */
 	unsigned timeout_ms;
 };
@@ -41,6 +46,7 @@ struct mcr_proc_result {
 	bool timed_out;   /* we killed it at timeout_ms */
 	bool stdout_truncated;
 	bool stderr_truncated;
+	int tee_errno[2];   /* why writing to tee_fds[i] failed (teeing to it then stopped), else 0 */
 	struct mcr_buf out; /* captured stdout (empty when redirected) */
 	struct mcr_buf err; /* captured stderr */
 	double elapsed_ms;
@@ -68,5 +74,7 @@ bool mcr_proc_succeeded(const struct mcr_proc_result *result);
  * *out is malloc'd. MCR_ESYS naming name if it is not found.
  */
 int mcr_proc_find_program(char **out, const char *name);
+/* As mcr_proc_find_program with the colon-separated dirs of another PATH (a child's). */
+int mcr_proc_find_program_in(char **out, const char *name, const char *dirs);
 
 #endif

@@ -180,7 +180,7 @@ static int check_signature(long long *version, const char **b64, const cJSON *da
 int mcr_vault_transit_parse_sign(struct mcr_buf *sig, long long *key_version, const void *reply,
 				 size_t reply_len, long long want_version, const char *signer_name)
 {
-	const cJSON *data;
+	const cJSON *data = NULL;
 	const char *b64 = NULL;
 	long long version = 0;
 	cJSON *root = NULL;
@@ -272,7 +272,7 @@ int mcr_vault_transit_parse_key(struct mcr_key **out, long long *key_version, co
 				size_t reply_len, long long want_version, const char *signer_name,
 				const char *key_url)
 {
-	const cJSON *data, *keys, *entry, *pem;
+	const cJSON *data = NULL, *keys, *entry, *pem;
 	struct mcr_key *key = NULL;
 	cJSON *root = NULL;
 	char name[32], why[96];

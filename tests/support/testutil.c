@@ -22,12 +22,31 @@ static char *tmpdirs_to_remove[256];
 static pid_t tmpdir_owner[256];
 static int tmpdir_count;
 
+/* gpg starts an agent per home directory that outlives the test; stop it before its home goes. */
+static void stop_gpg_agents(const char *dir)
+{
+	static const char *const homes[] = {"gnupg", "home/.gnupg"};
+	char socket_path[4200], command[8600];
+
+	for (size_t i = 0; i < sizeof(homes) / sizeof(homes[0]); i++) {
+		snprintf(socket_path, sizeof(socket_path), "%s/%s/S.gpg-agent", dir, homes[i]);
+		if (access(socket_path, F_OK) != 0)
+			continue;
+		snprintf(command, sizeof(command), "gpgconf --homedir '%s/%s' --kill gpg-agent >/dev/null 2>&1",
+			 dir, homes[i]);
+		if (system(command) != 0)
+			fprintf(stderr, "testutil: could not stop the gpg agent in %s/%s\n", dir, homes[i]);
+	}
+}
+
 /* Check forks each test: a child must not remove what its parent made for the whole suite. */
 static void remove_tmpdirs(void)
 {
 	for (int i = 0; i < tmpdir_count; i++) {
-		if (!getenv("MCR_TEST_KEEP") && tmpdir_owner[i] == getpid())
+		if (!getenv("MCR_TEST_KEEP") && tmpdir_owner[i] == getpid()) {
+			stop_gpg_agents(tmpdirs_to_remove[i]);
 			mcr_fileio_remove_tree(tmpdirs_to_remove[i]);
+		}
 		free(tmpdirs_to_remove[i]);
 	}
 	tmpdir_count = 0;

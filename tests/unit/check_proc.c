@@ -1,5 +1,6 @@
 /* Unit tests: argv subprocesses (exit codes, signals, timeouts, capture caps, environment). */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -302,6 +303,43 @@ START_TEST(test_proc_redirect_to_fd_and_cwd)
 }
 END_TEST
 
+START_TEST(test_proc_tee_beyond_cap_and_broken_tee)
+{
+	const char *dir = mcr_test_tmpdir();
+	const char *argv[] = {"sh", "-c", "echo out; echo err >&2; head -c 300000 /dev/zero", NULL};
+	const char *log_path = mcr_test_path("%s/tee.log", dir);
+	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), broken[2];
+	struct mcr_buf got = MCR_BUF_INIT;
+	struct mcr_proc_spec spec;
+	struct mcr_proc_result res;
+
+	/* a pipe nobody reads from: writing to it fails, the run does not */
+	ck_assert_int_eq(pipe(broken), 0);
+	close(broken[0]);
+	mcr_proc_spec_init(&spec);
+	spec.argv = argv;
+	spec.stdout_max = 4;
+	spec.tee_fds[0] = broken[1];
+	spec.tee_fds[1] = log_fd;
+	ck_assert_int_eq(mcr_proc_run(&spec, &res), 0);
+	close(log_fd);
+	close(broken[1]);
+	ck_assert(mcr_proc_succeeded(&res));
+	ck_assert(res.stdout_truncated);
+	ck_assert_uint_eq(res.out.len, 4);
+	ck_assert_str_eq((char *)res.err.data, "err\n");
+	ck_assert_int_eq(res.tee_errno[0], EPIPE);
+	ck_assert_int_eq(res.tee_errno[1], 0);
+	/* the log has every byte of both streams */
+	mcr_test_read(&got, log_path);
+	ck_assert_uint_eq(got.len, 4 + 4 + 300000);
+	ck_assert_ptr_nonnull(memmem(got.data, got.len, "out\n", 4));
+	ck_assert_ptr_nonnull(memmem(got.data, got.len, "err\n", 4));
+	mcr_buf_release(&got);
+	mcr_proc_result_release(&res);
+}
+END_TEST
+
 START_TEST(test_proc_missing_program)
 {
 	const char *missing[] = {"mcr-no-such-program", NULL};
@@ -383,6 +421,7 @@ static Suite *proc_suite(void)
 	tcase_add_test(io, test_proc_big_output_truncated_and_flagged);
 	tcase_add_test(io, test_proc_output_at_cap_is_not_truncated);
 	tcase_add_test(io, test_proc_redirect_to_fd_and_cwd);
+	tcase_add_test(io, test_proc_tee_beyond_cap_and_broken_tee);
 	tcase_add_test(time, test_proc_timeout_kills_grandchildren);
 	tcase_add_test(time, test_proc_timeout_escalates_to_sigkill);
 	tcase_add_test(time, test_proc_leftover_background_process_is_killed);
