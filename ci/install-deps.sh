@@ -11,7 +11,7 @@ packages=(
 	# tools the program drives, and the real peers its tests use
 	git gnupg openssh-client openssh-server openssl sqlite3 softhsm2 opensc gnutls-bin
 	python3 python3-cryptography python3-jsonschema poppler-utils valgrind hyperfine xxd
-	ca-certificates procps jq
+	ca-certificates procps jq strace python3-yaml shellcheck
 	# audit export --format pdf|bundle prints its HTML report with headless Chromium
 	chromium fonts-dejavu-core
 )

@@ -13,8 +13,8 @@ struct mcr_signresp;
 
 /* Where the outputs go. */
 struct mcr_assemble_paths {
-	const char *image;	/* the signed image; .hex means Intel HEX */
-	const char *hex;	/* optional second output in Intel HEX, or NULL */
+	const char *image;      /* the signed image; .hex means Intel HEX */
+	const char *hex;        /* optional second output in Intel HEX, or NULL */
 	const char *provenance; /* the in-toto statement */
 	bool has_hex_addr;
 	uint32_t hex_addr;
@@ -39,9 +39,9 @@ struct mcr_assembly;
  * (MCR_EREFUSED with the host's reason, MCR_ESIGNER, ...) and message.
  */
 int mcr_assemble_stage(struct mcr_assembly **out, const struct mcr_signreq *req,
-		       const struct mcr_signresp *resp, const char *image_path,
-		       const struct mcr_key *pinned, const struct mcr_assemble_paths *paths,
-		       struct mcr_assemble_result *result);
+                       const struct mcr_signresp *resp, const char *image_path,
+                       const struct mcr_key *pinned, const struct mcr_assemble_paths *paths,
+                       struct mcr_assemble_result *result);
 /* Renames every output into place. */
 int mcr_assemble_publish(struct mcr_assembly *assembly);
 /* Frees; outputs not published are removed. NULL-safe. */

@@ -9,11 +9,13 @@
 #include "merkle.h"
 
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define DEFAULT_BUSY_TIMEOUT_MS 30000
 #define MAX_KIND_LEN            64
@@ -133,7 +135,15 @@ static int connect(struct mcr_audit *log, bool create)
 	int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) |
 	            SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX;
 	long long app_id;
+	int fd;
 
+	/*
+	 * A new log is created owner-only before SQLite sees it: SQLite gives its
+	 * journal and WAL files the database file's mode, and would otherwise use
+	 * the umask's (usually world-readable).
+	 */
+	if (create && (fd = open(log->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0)
+		close(fd);
 	if (sqlite3_open_v2(log->path, &log->db, flags, NULL) != SQLITE_OK)
 		return mcr_audit_db_error(log, "open");
 	sqlite3_busy_timeout(log->db, DEFAULT_BUSY_TIMEOUT_MS);

@@ -107,15 +107,6 @@ int mcr_buildrec_write(const struct mcr_buildrec *rec, const char *path);
 int mcr_buildrec_parse(struct mcr_buildrec *out, const unsigned char *text, size_t len,
 		       const char *subject);
 
-/*
- * The image spec mcurelease would sign artifacts with under the config's
- * "image" section and the tag's version (the security counter: "auto" gives
- * mcr_version_security_counter, "none" none, else the number). SHA-256
- * image hashes. MCR_EINPUT for a security_counter that is none of these.
- */
-int mcr_buildrec_image_spec(struct mcr_image_spec *out, const struct mcr_image_config *image,
-			    const char *security_counter, const struct mcr_version *version);
-
 /* True for a path that names something inside a directory: relative, no '', '.' or '..' part. */
 bool mcr_buildrec_path_is_inside(const char *path);
 

@@ -12,43 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int mcr_buildrec_image_spec(struct mcr_image_spec *out, const struct mcr_image_config *image,
-			    const char *security_counter, const struct mcr_version *version)
-{
-	unsigned long long counter;
-	char *end;
-
-	memset(out, 0, sizeof(*out));
-	out->version = *version;
-	out->header_size = (uint32_t)image->header_size;
-	out->pad_header = image->pad_header;
-	out->slot_size = (uint32_t)image->slot_size;
-	out->align = image->align;
-	out->max_align = image->max_align;
-	out->max_sectors = image->max_sectors;
-	out->pad = image->pad;
-	out->confirm = image->confirm;
-	out->overwrite_only = image->overwrite_only;
-	out->erased_val = (unsigned char)image->erased_val;
-	out->load_addr = (uint32_t)image->load_addr;
-	out->full_public_key = image->public_key_format && !strcmp(image->public_key_format, "full");
-	out->hash_alg = MCR_HASH_SHA256;
-	if (!security_counter || !strcmp(security_counter, "none"))
-		return 0;
-	out->has_security_counter = true;
-	if (!strcmp(security_counter, "auto")) {
-		out->security_counter = (uint32_t)mcr_version_security_counter(version);
-		return 0;
-	}
-	errno = 0;
-	counter = strtoull(security_counter, &end, 0);
-	if (!*security_counter || *security_counter == '-' || *end || errno || counter > 0xffffffffULL)
-		return mcr_error(MCR_EINPUT, "bad security counter '%s' in the config: must be auto, "
-				 "none or a number", security_counter);
-	out->security_counter = (uint32_t)counter;
-	return 0;
-}
-
 bool mcr_buildrec_path_is_inside(const char *path)
 {
 	const char *c = path;

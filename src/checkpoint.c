@@ -4,6 +4,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "cli.h"
 #include "error.h"
 #include "fileio.h"
 #include "hash.h"
@@ -403,6 +404,26 @@ out:
 	return ret;
 }
 
+/*
+ * Published checkpoints are what catches a log restored from an older copy. Once the log has
+ * checkpoints, a publication place that holds none was not fetched (a CI job that forgot the
+ * ref, say): the comparison is skipped, and the person running this should know.
+ */
+static void warn_unanchored(const struct mcr_checkpoint_opts *opts,
+                            const struct mcr_audit_report *report, size_t from_file, size_t from_ref)
+{
+	if (!report->checkpoint_count)
+		return;
+	if (opts->file && !from_file)
+		mcr_cli_warn("checkpoint file '%s' holds no checkpoint although the log has %zu: the log "
+		             "was not compared with what was published",
+		             opts->file, report->checkpoint_count);
+	if (opts->ref && !from_ref)
+		mcr_cli_warn("checkpoint ref '%s' is missing in '%s' although the log has %zu "
+		             "checkpoints: fetch it first, or a rolled-back log goes unnoticed",
+		             opts->ref, opts->repo ? opts->repo : ".", report->checkpoint_count);
+}
+
 int mcr_checkpoint_create(struct mcr_audit *log, struct mcr_signer *signer,
                           const struct mcr_checkpoint_opts *opts, struct mcr_checkpoint_result *out)
 {
@@ -413,12 +434,17 @@ int mcr_checkpoint_create(struct mcr_audit *log, struct mcr_signer *signer,
 	struct mcr_buf note = MCR_BUF_INIT;
 	int ret;
 
+	size_t from_file = 0, from_ref = 0;
+
 	memset(out, 0, sizeof(*out));
-	if ((opts->file &&
-	     (ret = mcr_checkpoint_anchors_add_file(&anchors, opts->file, true)) < 0) ||
-	    (opts->ref &&
-	     (ret = mcr_checkpoint_anchors_add_ref(&anchors, opts->repo, opts->ref, true)) < 0))
+	if (opts->file &&
+	    (ret = mcr_checkpoint_anchors_add_file(&anchors, opts->file, true)) < 0)
 		goto out;
+	from_file = anchors.count;
+	if (opts->ref &&
+	    (ret = mcr_checkpoint_anchors_add_ref(&anchors, opts->repo, opts->ref, true)) < 0)
+		goto out;
+	from_ref = anchors.count - from_file;
 	verify.log_key = mcr_signer_key(signer);
 	verify.origin = opts->origin;
 	verify.anchors = anchors.items;
@@ -429,6 +455,7 @@ int mcr_checkpoint_create(struct mcr_audit *log, struct mcr_signer *signer,
 		ret = refuse_unverified(log, &report);
 		goto out;
 	}
+	warn_unanchored(opts, &report, from_file, from_ref);
 	if ((ret = mcr_checkpoint_sign(signer, opts->origin, report.event_count, report.root,
 	                               &note)) < 0 ||
 	    (ret = mcr_audit_add_checkpoint(log, report.event_count, report.root,

@@ -83,10 +83,14 @@ int mcr_cmd_imgtool(int argc, char **argv);
 int mcr_cmd_signer(int argc, char **argv);
 int mcr_cmd_config(int argc, char **argv);
 int mcr_cmd_sign(int argc, char **argv);
+int mcr_cmd_request(int argc, char **argv);
+int mcr_cmd_assemble(int argc, char **argv);
+int mcr_cmd_serve(int argc, char **argv);
 int mcr_cmd_image(int argc, char **argv);
 int mcr_cmd_tag(int argc, char **argv);
 int mcr_cmd_build(int argc, char **argv);
 int mcr_cmd_records(int argc, char **argv);
 int mcr_cmd_audit(int argc, char **argv);
+int mcr_cmd_verify(int argc, char **argv);
 
 #endif

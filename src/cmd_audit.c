@@ -183,7 +183,7 @@ static int gather_anchors(struct mcr_checkpoint_anchors *list, const struct mcr_
                           const char **missing, size_t *missing_count)
 {
 	const struct mcr_audit_config *ac = o->config ? &o->config->audit : NULL;
-	const char *repo = o->repo ? o->repo : (o->config ? o->config->dir : NULL);
+	const char *repo = mcr_config_checkpoint_repo(o->config, o->repo);
 	int ret;
 
 	*missing_count = 0;

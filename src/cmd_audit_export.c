@@ -152,7 +152,8 @@ static int gather_anchors(struct mcr_checkpoint_anchors *list, const struct mcr_
 	    (ret = mcr_checkpoint_anchors_add_file(list, ac->checkpoint_file, true)) < 0)
 		return ret;
 	if (ac && ac->checkpoint_ref &&
-	    (ret = mcr_checkpoint_anchors_add_ref(list, o->config->dir, ac->checkpoint_ref, true)) <
+	    (ret = mcr_checkpoint_anchors_add_ref(list, mcr_config_checkpoint_repo(o->config, NULL),
+	                                          ac->checkpoint_ref, true)) <
 	            0)
 		return ret;
 	return 0;

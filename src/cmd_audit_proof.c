@@ -112,7 +112,7 @@ int mcr_cmd_audit_checkpoint(int argc, char **argv)
 	copts.actor = o.actor ? o.actor : actor;
 	copts.file = o.out_path ? o.out_path : (o.config ? o.config->audit.checkpoint_file : NULL);
 	copts.ref = o.git_ref ? o.git_ref : (o.config ? o.config->audit.checkpoint_ref : NULL);
-	copts.repo = o.repo ? o.repo : (o.config ? o.config->dir : NULL);
+	copts.repo = mcr_config_checkpoint_repo(o.config, o.repo);
 	if ((ret = mcr_checkpoint_create(log, signer, &copts, &result)) < 0 && !result.note)
 		goto out;
 	fputs(result.note, stdout);

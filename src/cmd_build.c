@@ -7,6 +7,8 @@
 #include "fileio.h"
 #include "image.h"
 #include "json.h"
+#include "key.h"
+#include "layout.h"
 #include "policy.h"
 
 #include <stdio.h>
@@ -197,6 +199,20 @@ static int check_key(const struct build_job *job)
 }
 
 /* The MCUboot layout the artifacts are measured with; none when the tag gives no version. */
+/* The release key's hash, so the recorded digest is the one the signer will be asked to sign. */
+static enum mcr_hash_alg release_hash(const struct mcr_config *config)
+{
+	struct mcr_key *key = NULL;
+	enum mcr_hash_alg alg = MCR_HASH_SHA256;
+
+	if (mcr_layout_pinned_key(&key, config) == 0)
+		alg = mcr_key_default_hash(mcr_key_type(key));
+	else
+		mcr_error_clear(); /* no pinned release key here: SHA-256, as for most keys */
+	mcr_key_free(key);
+	return alg;
+}
+
 static int image_layout(struct build_job *job)
 {
 	const struct mcr_config *config = job->config;
@@ -216,8 +232,7 @@ static int image_layout(struct build_job *job)
 			     config->path);
 		return 0;
 	}
-	if ((ret = mcr_buildrec_image_spec(&job->image, &config->image,
-					   config->policy.security_counter, &version)) == 0)
+	if ((ret = mcr_layout_release(&job->image, config, &version, release_hash(config))) == 0)
 		job->run_spec.image = &job->image;
 	return ret;
 }

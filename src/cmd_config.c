@@ -25,7 +25,7 @@ static int must_exist(const struct mcr_config *cfg, const char *path, const char
 	if (!path || stat(path, &st) == 0)
 		return 0;
 	return mcr_error_errno(MCR_EINPUT, "file '%s' named by '%s' in config '%s' is missing",
-			       path, key, cfg->path);
+	                       path, key, cfg->path);
 }
 
 static int check_files(const struct mcr_config *cfg)
@@ -43,16 +43,22 @@ static int check_files(const struct mcr_config *cfg)
 		    (ret = must_exist(cfg, s->vault_token_file, "token_file")) == 0)
 			ret = must_exist(cfg, s->vault_ca_file, "ca_file");
 	}
-	if (ret == 0 && (ret = must_exist(cfg, p->tag.gpg_keyring, "policy.tag.gpg_keyring")) == 0 &&
-	    (ret = must_exist(cfg, p->tag.ssh_allowed_signers, "policy.tag.ssh_allowed_signers")) == 0 &&
+	if (ret == 0 &&
+	    (ret = must_exist(cfg, p->tag.gpg_keyring, "policy.tag.gpg_keyring")) == 0 &&
+	    (ret = must_exist(cfg, p->tag.ssh_allowed_signers, "policy.tag.ssh_allowed_signers")) ==
+	            0 &&
 	    (ret = must_exist(cfg, p->tag.ssh_revocations, "policy.tag.ssh_revocations")) == 0)
-		ret = must_exist(cfg, p->builders.allowed_signers, "policy.builders.allowed_signers");
+		ret = must_exist(cfg, p->builders.allowed_signers,
+		                 "policy.builders.allowed_signers");
 	if (ret == 0 && cfg->signer_count && !mcr_config_signer(cfg, p->release_signer))
-		ret = mcr_error(MCR_EINPUT, "policy.release_signer '%s' is not among the signers of config '%s'",
-				p->release_signer, cfg->path);
+		ret = mcr_error(
+		        MCR_EINPUT,
+		        "policy.release_signer '%s' is not among the signers of config '%s'",
+		        p->release_signer, cfg->path);
 	if (ret == 0 && cfg->audit.log_signer && !mcr_config_signer(cfg, cfg->audit.log_signer))
-		ret = mcr_error(MCR_EINPUT, "audit.log_signer '%s' is not among the signers of config '%s'",
-				cfg->audit.log_signer, cfg->path);
+		ret = mcr_error(MCR_EINPUT,
+		                "audit.log_signer '%s' is not among the signers of config '%s'",
+		                cfg->audit.log_signer, cfg->path);
 	return ret;
 }
 
@@ -75,23 +81,31 @@ static void summary(const struct mcr_config *cfg)
 	printf("builders:       quorum %u%s%s\n", p->builders.quorum,
 	       p->builders.allowed_signers ? ", allowed signers in " : "",
 	       p->builders.allowed_signers ? p->builders.allowed_signers
-					   : " (no allowed signers: no record can be trusted)");
-	printf("dev keys:       %s\n", p->allow_dev_keys ? "MAY sign releases" : "never sign releases");
+	                                   : " (no allowed signers: no record can be trusted)");
+	printf("dev keys:       %s\n",
+	       p->allow_dev_keys ? "MAY sign releases" : "never sign releases");
 	printf("audit log:      %s\n", cfg->audit.database);
 }
 
 static int cmd_check(int argc, char **argv)
 {
 	static const struct mcr_option options[] = {
-		{"config", 0, "FILE", "config file (default: $MCURELEASE_CONFIG, then the repository's mcurelease.json)", OPT_CONFIG, false},
-		{NULL, 0, NULL, NULL, 0, false},
+	        {"config", 0, "FILE",
+	         "config file (default: $MCURELEASE_CONFIG, then the repository's mcurelease.json)",
+	         OPT_CONFIG, false},
+	        {NULL, 0, NULL, NULL, 0, false},
 	};
 	static const struct mcr_cli_spec spec = {
-		"config check", "[--config FILE]",
-		"Validate the config file: every key known and well-formed (schemas/config.schema.json),\n"
-		"every file it names present, the release and log signers defined. Contacts no signer\n"
-		"(use 'mcurelease signer test NAME' for that).",
-		options, 0, 0,
+	        "config check",
+	        "[--config FILE]",
+	        "Validate the config file: every key known and well-formed "
+	        "(schemas/config.schema.json),\n"
+	        "every file it names present, the release and log signers defined. Contacts no "
+	        "signer\n"
+	        "(use 'mcurelease signer test NAME' for that).",
+	        options,
+	        0,
+	        0,
 	};
 	const char *path = NULL;
 	struct mcr_config *cfg = NULL;
@@ -106,8 +120,8 @@ static int cmd_check(int argc, char **argv)
 }
 
 static const struct mcr_command config_commands[] = {
-	{"check", cmd_check, "validate the config file and the files it names", NULL},
-	{NULL, NULL, NULL, NULL},
+        {"check", cmd_check, "validate the config file and the files it names", NULL},
+        {NULL, NULL, NULL, NULL},
 };
 
 int mcr_cmd_config(int argc, char **argv)

@@ -2,20 +2,35 @@
 #include "buf.h"
 #include "cli.h"
 #include "error.h"
-#include "json.h"
+#include "fileio.h"
+#include "release_host.h"
 #include "release_job.h"
+#include "release_print.h"
+#include "signresp.h"
 
-#include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 enum {
-	OPT_TAG = MCR_OPT_FIRST, OPT_OUTPUT, OPT_HEX, OPT_HEX_ADDR, OPT_PROVENANCE, OPT_CONFIG,
-	OPT_REPO, OPT_ACTOR, OPT_DRY_RUN, OPT_JSON, OPT_TIMINGS,
+	OPT_TAG = MCR_OPT_FIRST,
+	OPT_OUTPUT,
+	OPT_HEX,
+	OPT_HEX_ADDR,
+	OPT_PROVENANCE,
+	OPT_CONFIG,
+	OPT_REPO,
+	OPT_ACTOR,
+	OPT_DRY_RUN,
+	OPT_JSON,
+	OPT_TIMINGS,
+	OPT_REQUEST,
 };
 
 struct sign_opts {
 	struct mcr_release_job job;
+	const char *request; /* --request: this process is the signing host */
 	bool json, timings;
 };
 
@@ -27,16 +42,39 @@ static int sign_option(void *ctx, int id, const char *arg, const char *arg2)
 
 	(void)arg2;
 	switch (id) {
-	case OPT_TAG: o->job.tag = arg; break;
-	case OPT_OUTPUT: o->job.output = arg; break;
-	case OPT_HEX: o->job.hex_output = arg; break;
-	case OPT_PROVENANCE: o->job.provenance = arg; break;
-	case OPT_CONFIG: o->job.config_path = arg; break;
-	case OPT_REPO: o->job.repo_path = arg; break;
-	case OPT_ACTOR: o->job.actor = arg; break;
-	case OPT_DRY_RUN: o->job.dry_run = true; break;
-	case OPT_JSON: o->json = true; break;
-	case OPT_TIMINGS: o->timings = true; break;
+	case OPT_TAG:
+		o->job.tag = arg;
+		break;
+	case OPT_OUTPUT:
+		o->job.output = arg;
+		break;
+	case OPT_HEX:
+		o->job.hex_output = arg;
+		break;
+	case OPT_PROVENANCE:
+		o->job.provenance = arg;
+		break;
+	case OPT_CONFIG:
+		o->job.config_path = arg;
+		break;
+	case OPT_REPO:
+		o->job.repo_path = arg;
+		break;
+	case OPT_ACTOR:
+		o->job.actor = arg;
+		break;
+	case OPT_DRY_RUN:
+		o->job.dry_run = true;
+		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_TIMINGS:
+		o->timings = true;
+		break;
+	case OPT_REQUEST:
+		o->request = arg;
+		break;
 	case OPT_HEX_ADDR:
 		if ((ret = mcr_cli_parse_number(&n, arg, 0xffffffffULL, "--hex-addr")) < 0)
 			return ret;
@@ -47,158 +85,125 @@ static int sign_option(void *ctx, int id, const char *arg, const char *arg2)
 	return 0;
 }
 
-/* A dry run's plan, or the summary of what was signed; a refusal was already said on stderr. */
-static void print_text(const struct sign_opts *o, const struct mcr_release_report *r, int ret)
+/* REQ.json -> REQ.response.json beside it. */
+static int response_path(char *out, size_t len, const char *request)
 {
-	char version[MCR_VERSION_TEXT_MAX], digest[2 * MCR_HASH_MAX_LEN + 1];
+	size_t n = strlen(request);
+	int written;
 
-	if (!r->has_request || (ret < 0 && !o->job.dry_run) || (ret < 0 && !r->req.digest_len))
-		return;
-	mcr_version_format(version, &r->req.spec.version);
-	mcr_hex_encode(digest, r->req.digest, r->req.digest_len);
-	if (o->job.dry_run) {
-		printf("%s: tag %s (%.12s, commit %.12s), version %s\n", ret < 0 ? "would refuse" : "would sign",
-		       r->req.tag.name, r->req.tag.tag_object, r->req.tag.commit, version);
-		printf("plan: %s digest %s of '%s' -> signer '%s' (%s, key %.16s)\n",
-		       mcr_hash_name(r->req.spec.hash_alg), digest, r->req.image_name, r->req.signer_name,
-		       mcr_key_type_name(r->req.key_type), r->req.key_fingerprint);
-		return;
-	}
-	if (!r->is_signed)
-		return;
-	printf("signed %s %s (tag %s, commit %.12s) with '%s' (%s, key %.16s)%s\n", r->req.image_name,
-	       version, r->req.tag.name, r->req.tag.commit, r->resp.key_name,
-	       mcr_key_type_name(r->resp.key_type), r->resp.key_fingerprint,
-	       r->is_idempotent ? ", again: same image as before" : "");
-	printf("image:       %s sha256 %s (%llu bytes)\n", r->image_path, r->outputs.image.sha256,
-	       r->outputs.image.size);
-	if (r->outputs.hex.size)
-		printf("hex:         %s sha256 %s\n", o->job.hex_output, r->outputs.hex.sha256);
-	printf("provenance:  %s\n", r->provenance_path);
-	printf("audit:       sign.%s seq %lld, sign.completed seq %lld%s\n",
-	       r->is_idempotent ? "idempotent" : "requested", r->resp.requested_seq, r->resp.completed_seq,
-	       r->resp.checkpoint ? ", covered by a signed checkpoint" : "");
+	if (n > 5 && !strcmp(request + n - 5, ".json"))
+		n -= 5;
+	written = snprintf(out, len, "%.*s.response.json", (int)n, request);
+	return written < 0 || (size_t)written >= len
+	               ? mcr_error(MCR_EUSAGE, "response path for '%s' is too long", request)
+	               : 0;
 }
 
-static const char *outcome_name(const struct sign_opts *o, int ret)
-{
-	if (o->job.dry_run)
-		return ret ? "would_refuse" : "would_sign";
-	return ret == 0 ? "signed" : ret == MCR_EREFUSED ? "refused" : "failed";
-}
-
-/* {path, sha256, size} of a written file, or null. */
-static cJSON *file_json(const char *path, const struct mcr_image_written *w, bool written)
-{
-	cJSON *o;
-
-	if (!written || !path)
-		return cJSON_CreateNull();
-	o = cJSON_CreateObject();
-	if (o && (mcr_json_add_string(o, "path", path) < 0 || mcr_json_add_string(o, "sha256", w->sha256) < 0 ||
-		  mcr_json_add_int(o, "size", (long long)w->size) < 0)) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
-}
-
-/* What the request says, once there is one: tag, version, digest, key. */
-static int add_request_json(cJSON *obj, const struct mcr_release_report *r)
-{
-	char version[MCR_VERSION_TEXT_MAX];
-	bool known = r->has_request && r->req.digest_len;
-	int err;
-
-	mcr_version_format(version, &r->req.spec.version);
-	if ((err = mcr_json_add_string(obj, "tag", r->has_request ? r->req.tag.name : NULL)) < 0 ||
-	    (err = mcr_json_add_string(obj, "tag_object", known ? r->req.tag.tag_object : NULL)) < 0 ||
-	    (err = mcr_json_add_string(obj, "commit", known ? r->req.tag.commit : NULL)) < 0 ||
-	    (err = mcr_json_add_string(obj, "version", known ? version : NULL)) < 0 ||
-	    (err = mcr_json_add_item(obj, "security_counter", known && r->req.spec.has_security_counter ?
-				     cJSON_CreateNumber(r->req.spec.security_counter) : cJSON_CreateNull())) < 0 ||
-	    (err = mcr_json_add_string(obj, "digest_alg", known ? mcr_hash_name(r->req.spec.hash_alg) : NULL)) < 0)
-		return err;
-	if (!known)
-		return mcr_json_add_item(obj, "digest", cJSON_CreateNull());
-	if ((err = mcr_json_add_hex(obj, "digest", r->req.digest, r->req.digest_len)) < 0 ||
-	    (err = mcr_json_add_string(obj, "input_sha256", r->req.image_sha256)) < 0 ||
-	    (err = mcr_json_add_string(obj, "signer", r->req.signer_name)) < 0)
-		return err;
-	return mcr_json_add_string(obj, "key_fingerprint", r->req.key_fingerprint);
-}
-
-/* Milliseconds to the microsecond: finer digits are noise to anyone reading timings. */
-static cJSON *ms_json(double ms)
-{
-	return cJSON_CreateNumber((double)(long long)(ms * 1000.0 + 0.5) / 1000.0);
-}
-
-/* The result for scripts (schemas/sign-result.schema.json). */
-static int print_json(const struct sign_opts *o, const struct mcr_release_report *r, int ret)
+/* Writes the response whatever the outcome: the runner needs the refusal's reason as much. */
+static int write_response(const char *path, const struct mcr_release_report *r)
 {
 	struct mcr_buf text = MCR_BUF_INIT;
-	cJSON *obj = cJSON_CreateObject(), *timings = cJSON_CreateObject();
-	const char *reason = ret ? mcr_error_reason() ? mcr_error_reason() : mcr_error_name(ret) : NULL;
-	int err;
+	int ret = mcr_signresp_write(&r->resp, &text);
 
-	if ((err = mcr_json_add_string(obj, "outcome", outcome_name(o, ret))) < 0 ||
-	    (err = mcr_json_add_int(obj, "exit_status", ret ? mcr_error_exit_status(ret) : 0)) < 0 ||
-	    (err = mcr_json_add_string(obj, "reason", reason)) < 0 ||
-	    (err = mcr_json_add_string(obj, "message", ret ? mcr_error_message() : NULL)) < 0 ||
-	    (err = mcr_json_add_string(obj, "request_id", r->has_request ? r->req.request_id : NULL)) < 0 ||
-	    (err = add_request_json(obj, r)) < 0 ||
-	    (err = mcr_json_add_bool(obj, "idempotent", r->is_idempotent)) < 0 ||
-	    (err = mcr_json_add_item(obj, "signed_image", file_json(r->image_path, &r->outputs.image, r->is_signed))) < 0 ||
-	    (err = mcr_json_add_item(obj, "signed_hex", file_json(o->job.hex_output, &r->outputs.hex, r->is_signed))) < 0 ||
-	    (err = mcr_json_add_string(obj, "provenance", r->is_signed ? r->provenance_path : NULL)) < 0 ||
-	    (err = mcr_json_add_int(obj, "requested_seq", r->resp.requested_seq)) < 0 ||
-	    (err = mcr_json_add_int(obj, "completed_seq", r->resp.completed_seq)) < 0 ||
-	    (err = mcr_json_add_item(obj, "timings_ms", timings)) < 0)
-		goto out;
-	for (int i = 0; i < MCR_PHASE_COUNT && err == 0; i++)
-		err = mcr_json_add_item(timings, mcr_release_phase_names[i], ms_json(r->phase_ms[i]));
-	if (err == 0)
-		err = mcr_json_add_item(timings, "total", ms_json(r->total_ms));
-	if (err == 0 && (err = mcr_json_pretty(&text, obj)) == 0)
-		fputs((char *)text.data, stdout);
-out:
-	cJSON_Delete(obj);
+	if (ret == 0)
+		ret = mcr_fileio_write_atomic(path, text.data, text.len, 0644);
 	mcr_buf_release(&text);
-	return err;
+	return ret;
 }
 
-static void print_timings(const struct mcr_release_report *r)
+/* sign --request REQ.json: the signing host's part, for a request carried here as a file. */
+static int sign_request(struct sign_opts *o, int positional)
 {
-	for (int i = 0; i < MCR_PHASE_COUNT; i++)
-		fprintf(stderr, "timing: %-9s %8.2f ms\n", mcr_release_phase_names[i], r->phase_ms[i]);
-	fprintf(stderr, "timing: %-9s %8.2f ms\n", "total", r->total_ms);
+	struct mcr_host_job job = {o->job.config_path, o->job.actor, o->request, o->job.dry_run};
+	struct mcr_release_print print = {o->json, o->timings, o->job.dry_run, NULL, NULL};
+	struct mcr_release_report report;
+	struct mcr_buf text = MCR_BUF_INIT;
+	char output[4096];
+	int fd, ret, wret;
+
+	memset(&report, 0, sizeof(report));
+	if (positional || o->job.tag || o->job.hex_output || o->job.provenance || o->job.repo_path)
+		return mcr_error(MCR_EUSAGE,
+		                 "'sign --request' takes only the request: the tag, records "
+		                 "and layout are in it, and the signing host never sees the image");
+	if (o->job.output)
+		snprintf(output, sizeof(output), "%s", o->job.output);
+	else if ((ret = response_path(output, sizeof(output), o->request)) < 0)
+		return ret;
+	if ((fd = open(o->request, O_RDONLY | O_CLOEXEC)) < 0)
+		return mcr_error_errno(MCR_EINPUT, "cannot open request '%s'", o->request);
+	ret = mcr_fileio_read_fd_bounded(fd, MCR_REQUEST_MAX_BYTES, &text, o->request);
+	close(fd);
+	if (ret < 0) {
+		mcr_buf_release(&text);
+		return ret;
+	}
+	ret = mcr_host_job_run(&job, (char *)text.data, text.len, &report);
+	mcr_buf_release(&text);
+	if (ret != 0 && !report.has_response)
+		goto out;
+	if (report.has_response && !o->job.dry_run && (wret = write_response(output, &report)) < 0)
+		ret = ret ? ret : wret;
+	else if (report.has_response && !o->job.dry_run)
+		print.response_path = output;
+	mcr_release_print(&print, &report, ret);
+out:
+	mcr_release_report_release(&report);
+	return ret;
 }
 
 int mcr_cmd_sign(int argc, char **argv)
 {
 	static const struct mcr_option options[] = {
-		{"tag", 't', "NAME", "the release tag (required)", OPT_TAG, false},
-		{"output", 'o', "FILE", "signed image (default: IMAGE with .signed before the extension)", OPT_OUTPUT, false},
-		{"hex", 0, "FILE", "also write the signed image as Intel HEX", OPT_HEX, false},
-		{"hex-addr", 0, "ADDR", "base address of HEX output from a binary image", OPT_HEX_ADDR, false},
-		{"provenance", 0, "FILE", "in-toto statement (default: OUTPUT.intoto.json)", OPT_PROVENANCE, false},
-		{"config", 0, "FILE", "config file (default: $MCURELEASE_CONFIG, then the repository's mcurelease.json)", OPT_CONFIG, false},
-		{"repo", 0, "PATH", "the repository (default: around the current directory)", OPT_REPO, false},
-		{"actor", 0, "WHO", "who asks, for the audit log (default: CI job or user@host)", OPT_ACTOR, false},
-		{"dry-run", 'n', NULL, "check everything and print the plan; record and sign nothing", OPT_DRY_RUN, false},
-		{"json", 0, NULL, "print the result as JSON", OPT_JSON, false},
-		{"timings", 0, NULL, "print each phase's duration on standard error", OPT_TIMINGS, false},
-		{NULL, 0, NULL, NULL, 0, false},
+	        {"tag", 't', "NAME", "the release tag (required)", OPT_TAG, false},
+	        {"output", 'o', "FILE",
+	         "signed image (default: IMAGE with .signed before the extension); with --request, "
+	         "the response (default: REQUEST.response.json)",
+	         OPT_OUTPUT, false},
+	        {"hex", 0, "FILE", "also write the signed image as Intel HEX", OPT_HEX, false},
+	        {"hex-addr", 0, "ADDR", "base address of HEX output from a binary image",
+	         OPT_HEX_ADDR, false},
+	        {"provenance", 0, "FILE", "in-toto statement (default: OUTPUT.intoto.json)",
+	         OPT_PROVENANCE, false},
+	        {"request", 0, "FILE",
+	         "be the signing host: judge and sign this request (mcurelease request), write the "
+	         "response",
+	         OPT_REQUEST, false},
+	        {"config", 0, "FILE",
+	         "config file (default: $MCURELEASE_CONFIG, then the repository's mcurelease.json)",
+	         OPT_CONFIG, false},
+	        {"repo", 0, "PATH", "the repository (default: around the current directory)",
+	         OPT_REPO, false},
+	        {"actor", 0, "WHO", "who asks, for the audit log (default: CI job or user@host)",
+	         OPT_ACTOR, false},
+	        {"dry-run", 'n', NULL,
+	         "check everything and print the plan; record and sign nothing", OPT_DRY_RUN,
+	         false},
+	        {"json", 0, NULL, "print the result as JSON", OPT_JSON, false},
+	        {"timings", 0, NULL, "print each phase's duration on standard error", OPT_TIMINGS,
+	         false},
+	        {NULL, 0, NULL, NULL, 0, false},
 	};
 	static const struct mcr_cli_spec spec = {
-		"sign", "--tag NAME [options] IMAGE [RECORD...]",
-		"Sign IMAGE for release tag NAME: check the tag's signature and the build records, record\n"
-		"the request in the audit log, have the release signer sign the image digest, verify the\n"
-		"signature, write the signed image and its provenance, and record the result.\n"
-		"Exit 0 signed, 1 refused (with the reason), 3/4/5/6 could not sign (docs/exit-status.md).",
-		options, 1, 1 + 32,
+	        "sign",
+	        "--tag NAME [options] IMAGE [RECORD...]  |  sign --request REQUEST [-o RESPONSE]",
+	        "Sign IMAGE for release tag NAME: check the tag's signature and the build records, "
+	        "record\n"
+	        "the request in the audit log, have the release signer sign the image digest, "
+	        "verify the\n"
+	        "signature, write the signed image and its provenance, and record the result.\n"
+	        "With --request, do the signing host's part of that for a request made elsewhere\n"
+	        "(docs/remote-signing.md): re-check everything in it under this host's config, "
+	        "sign,\n"
+	        "record, and write a response that 'mcurelease assemble' turns into the signed "
+	        "image.\n"
+	        "Exit 0 signed, 1 refused (with the reason), 3/4/5/6 could not sign "
+	        "(docs/exit-status.md).",
+	        options,
+	        0,
+	        1 + 32,
 	};
+	struct mcr_release_print print = {false, false, false, NULL, NULL};
 	struct sign_opts o;
 	struct mcr_release_report report;
 	int first, ret;
@@ -206,18 +211,20 @@ int mcr_cmd_sign(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	if ((ret = mcr_cli_parse(&spec, argc, argv, sign_option, &o, &first)) != 0)
 		return ret > 0 ? 0 : ret;
+	if (o.request)
+		return sign_request(&o, argc - first);
 	if (!o.job.tag)
-		return mcr_error(MCR_EUSAGE, "'sign' needs --tag NAME");
+		return mcr_error(MCR_EUSAGE,
+		                 "'sign' needs --tag NAME (or --request FILE on a signing host)");
+	if (first >= argc)
+		return mcr_error(MCR_EUSAGE, "'sign' needs the IMAGE to sign");
 	o.job.image = argv[first];
 	o.job.records = (const char *const *)argv + first + 1;
 	o.job.record_count = (size_t)(argc - first - 1);
 	ret = mcr_release_job_run(&o.job, &report);
-	if (o.json)
-		print_json(&o, &report, ret);
-	else
-		print_text(&o, &report, ret);
-	if (o.timings)
-		print_timings(&report);
+	print = (struct mcr_release_print){o.json, o.timings, o.job.dry_run, o.job.hex_output,
+	                                   NULL};
+	mcr_release_print(&print, &report, ret);
 	mcr_release_report_release(&report);
 	return ret;
 }

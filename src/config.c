@@ -418,7 +418,7 @@ static int read_build(struct reader *rd, struct mcr_build_config *bc, const cJSO
 static int read_audit(struct reader *rd, struct mcr_audit_config *ac, const cJSON *obj)
 {
 	static const char *const keys[] = {"database", "log_id", "log_signer", "checkpoint_file",
-					   "checkpoint_ref", NULL};
+					   "checkpoint_ref", "checkpoint_repo", NULL};
 	char *db;
 	int ret;
 
@@ -427,7 +427,8 @@ static int read_audit(struct reader *rd, struct mcr_audit_config *ac, const cJSO
 		    (ret = get_str(rd, &ac->log_id, obj, "log_id", "audit")) < 0 ||
 		    (ret = get_str(rd, &ac->log_signer, obj, "log_signer", "audit")) < 0 ||
 		    (ret = get_path(rd, &ac->checkpoint_file, obj, "checkpoint_file", "audit")) < 0 ||
-		    (ret = get_str(rd, &ac->checkpoint_ref, obj, "checkpoint_ref", "audit")) < 0))
+		    (ret = get_str(rd, &ac->checkpoint_ref, obj, "checkpoint_ref", "audit")) < 0 ||
+		    (ret = get_path(rd, &ac->checkpoint_repo, obj, "checkpoint_repo", "audit")) < 0))
 		return ret;
 	if (!ac->log_id)
 		ac->log_id = rd->config->product;
@@ -462,7 +463,7 @@ static int read_top(struct reader *rd, const cJSON *root)
 	return 0;
 }
 
-static int find_config(char **out, const char *explicit_path)
+static int find_config(char **out, const char *explicit_path, bool is_optional)
 {
 	const char *env = getenv("MCURELEASE_CONFIG");
 	git_repository *repo = NULL;
@@ -480,8 +481,9 @@ static int find_config(char **out, const char *explicit_path)
 		goto out;
 	free(*out);
 	*out = NULL;
-	ret = mcr_error(MCR_EINPUT, "no config found: pass --config, set MCURELEASE_CONFIG, "
-				    "or put mcurelease.json at the repository root");
+	if (!is_optional)
+		ret = mcr_error(MCR_EINPUT, "no config found: pass --config, set MCURELEASE_CONFIG, "
+					    "or put mcurelease.json at the repository root");
 out:
 	git_repository_free(repo);
 	git_libgit2_shutdown();
@@ -494,7 +496,19 @@ int mcr_config_load(struct mcr_config **out, const char *explicit_path)
 	int ret;
 
 	*out = NULL;
-	if ((ret = find_config(&path, explicit_path)) == 0)
+	if ((ret = find_config(&path, explicit_path, false)) == 0)
+		ret = mcr_config_load_file(out, path);
+	free(path);
+	return ret;
+}
+
+int mcr_config_load_optional(struct mcr_config **out, const char *explicit_path)
+{
+	char *path = NULL;
+	int ret;
+
+	*out = NULL;
+	if ((ret = find_config(&path, explicit_path, true)) == 0 && path)
 		ret = mcr_config_load_file(out, path);
 	free(path);
 	return ret;
@@ -554,6 +568,15 @@ void mcr_config_free(struct mcr_config *config)
 		free(st);
 	}
 	free(config);
+}
+
+const char *mcr_config_checkpoint_repo(const struct mcr_config *config, const char *given)
+{
+	if (given)
+		return given;
+	if (!config)
+		return NULL;
+	return config->audit.checkpoint_repo ? config->audit.checkpoint_repo : config->dir;
 }
 
 const struct mcr_signer_config *mcr_config_signer(const struct mcr_config *config,

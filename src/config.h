@@ -81,6 +81,8 @@ struct mcr_audit_config {
 	const char *log_signer;	     /* "log_signer": name in "signers" that signs checkpoints */
 	const char *checkpoint_file; /* "checkpoint_file": where the latest checkpoint is published */
 	const char *checkpoint_ref;  /* "checkpoint_ref": git ref for checkpoints; default none */
+	const char *checkpoint_repo; /* "checkpoint_repo": repository of that ref; default: the
+					command's repository, else around the config's directory */
 };
 
 struct mcr_config {
@@ -103,11 +105,19 @@ struct mcr_config {
  * The caller frees *out with mcr_config_free.
  */
 int mcr_config_load(struct mcr_config **out, const char *explicit_path);
+/* As mcr_config_load, but when none is named and none is found: 0 with *out NULL. */
+int mcr_config_load_optional(struct mcr_config **out, const char *explicit_path);
 /* Loads exactly path. */
 int mcr_config_load_file(struct mcr_config **out, const char *path);
 void mcr_config_free(struct mcr_config *config);
 
 /* The named signer's settings, or NULL. Borrowed from config. */
+/*
+ * The repository audit.checkpoint_ref lives in: given (a --repo on the command line), else
+ * audit.checkpoint_repo, else the one around the config file's directory.
+ */
+const char *mcr_config_checkpoint_repo(const struct mcr_config *config, const char *given);
+
 const struct mcr_signer_config *mcr_config_signer(const struct mcr_config *config,
 						  const char *name);
 

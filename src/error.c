@@ -10,7 +10,16 @@
 
 /* The program is single-threaded; one slot is enough. */
 static char last_message[1024];
+/* A copy: reasons may come from data (a signing host's response), not only from literals. */
+static char reason_text[96];
 static const char *last_reason;
+
+static void keep_reason(const char *reason)
+{
+	if (reason && reason != reason_text)
+		snprintf(reason_text, sizeof(reason_text), "%s", reason);
+	last_reason = reason ? reason_text : NULL;
+}
 
 static void record(const char *fmt, va_list ap)
 {
@@ -69,7 +78,7 @@ int mcr_refuse(const char *reason, const char *fmt, ...)
 	va_start(ap, fmt);
 	record(fmt, ap);
 	va_end(ap);
-	last_reason = reason;
+	keep_reason(reason);
 	return MCR_EREFUSED;
 }
 
@@ -85,7 +94,7 @@ const char *mcr_error_reason(void)
 
 int mcr_error_set_reason(int code, const char *reason)
 {
-	last_reason = reason;
+	keep_reason(reason);
 	return code;
 }
 

@@ -45,7 +45,7 @@ const char *mcr_error_message(void);
 /* The reason code of the last refusal or error, or NULL if it set none. */
 const char *mcr_error_reason(void);
 
-/* Sets the reason code of the current error (a string literal) and returns code. */
+/* Sets the reason code of the current error (copied, at most 95 bytes) and returns code. */
 int mcr_error_set_reason(int code, const char *reason);
 
 /* Forgets the last message and reason. */

@@ -56,6 +56,30 @@ int mcr_fileio_read_all(const char *path, size_t max_len, struct mcr_buf *out)
 	return ret;
 }
 
+int mcr_fileio_read_fd_bounded(int fd, size_t limit, struct mcr_buf *out, const char *subject)
+{
+	size_t start = out->len;
+	int ret;
+
+	while (out->len - start <= limit) {
+		size_t want = limit + 1 - (out->len - start);
+		ssize_t n;
+
+		if ((ret = mcr_buf_grow(out, want < 65536 ? want : 65536)) < 0)
+			return ret;
+		n = read(fd, out->data + out->len, out->cap - out->len - 1 < want ? out->cap - out->len - 1 : want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return mcr_error_errno(MCR_ESYS, "cannot read %s", subject);
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+	}
+	return 0;
+}
+
 static int fsync_parent_dir(const char *path)
 {
 	char *copy = strdup(path);

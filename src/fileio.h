@@ -17,6 +17,14 @@ struct mcr_hash;
 int mcr_fileio_read_all(const char *path, size_t max_len, struct mcr_buf *out);
 
 /*
+ * Reads fd to its end or until more than limit bytes came (then out holds
+ * limit + 1 bytes and the rest is left unread), so a caller can refuse an
+ * oversize input by its size without reading it all. subject names fd in
+ * errors.
+ */
+int mcr_fileio_read_fd_bounded(int fd, size_t limit, struct mcr_buf *out, const char *subject);
+
+/*
  * An output file under construction. Bytes go to a temp file beside path;
  * commit makes them appear at path in one step (fsync, rename, fsync of the
  * directory); release without commit removes the temp file. A reader never

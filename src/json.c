@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,19 +165,77 @@ int mcr_json_canonical(struct mcr_buf *out, const cJSON *item)
 	return mcr_error(MCR_EINPUT, "JSON value of unknown type");
 }
 
-int mcr_json_pretty(struct mcr_buf *out, const cJSON *item)
+/* A number as cJSON writes it, except that integers up to 2^53 are always written exactly
+ * (cJSON rounds those of 16 and 17 digits to 15 significant ones). */
+static int add_number(struct mcr_buf *out, double v)
 {
-	char *text = cJSON_Print(item);
+	char text[32];
+	double back;
+
+	if (isnan(v) || isinf(v))
+		return mcr_buf_add_str(out, "null");
+	if (v == floor(v) && fabs(v) <= MAX_SAFE_INT)
+		return mcr_buf_addf(out, "%lld", (long long)v);
+	snprintf(text, sizeof(text), "%1.15g", v);
+	if (sscanf(text, "%lg", &back) != 1 || back != v)
+		snprintf(text, sizeof(text), "%1.17g", v);
+	return mcr_buf_add_str(out, text);
+}
+
+static int add_indent(struct mcr_buf *out, int depth)
+{
+	int ret = 0;
+
+	while (ret == 0 && depth-- > 0)
+		ret = mcr_buf_add_str(out, "  ");
+	return ret;
+}
+
+/*
+ * cJSON_Print's layout with two-space indents: objects one member per line (an empty one
+ * "{\n}"), arrays on one line with ", ". depth counts the objects around item.
+ */
+static int add_pretty(struct mcr_buf *out, const cJSON *item, int depth)
+{
+	const cJSON *child;
 	int ret;
 
-	if (!text)
-		return mcr_error(MCR_ESYS, "out of memory");
-	/* cJSON indents with tabs and puts one after each colon; spaces read better in terminals. */
-	ret = 0;
-	for (const char *p = text; *p && ret == 0; p++)
-		ret = *p != '\t' ? mcr_buf_add_u8(out, (unsigned char)*p) :
-		      p > text && p[-1] == ':' ? mcr_buf_add_u8(out, ' ') : mcr_buf_add_str(out, "  ");
-	free(text);
+	if (cJSON_IsNumber(item))
+		return add_number(out, item->valuedouble);
+	if (cJSON_IsArray(item)) {
+		ret = mcr_buf_add_u8(out, '[');
+		cJSON_ArrayForEach(child, item) {
+			if (ret == 0 && child != item->child)
+				ret = mcr_buf_add_str(out, ", ");
+			if (ret == 0)
+				ret = add_pretty(out, child, depth);
+		}
+		return ret ? ret : mcr_buf_add_u8(out, ']');
+	}
+	if (!cJSON_IsObject(item))
+		return mcr_json_canonical(out, item);
+	ret = mcr_buf_add_str(out, "{\n");
+	cJSON_ArrayForEach(child, item) {
+		if (ret == 0)
+			ret = add_indent(out, depth + 1);
+		if (ret == 0)
+			ret = add_string(out, child->string ? child->string : "");
+		if (ret == 0)
+			ret = mcr_buf_add_str(out, ": ");
+		if (ret == 0)
+			ret = add_pretty(out, child, depth + 1);
+		if (ret == 0)
+			ret = mcr_buf_add_str(out, child->next ? ",\n" : "\n");
+	}
+	if (ret == 0)
+		ret = add_indent(out, depth);
+	return ret ? ret : mcr_buf_add_u8(out, '}');
+}
+
+int mcr_json_pretty(struct mcr_buf *out, const cJSON *item)
+{
+	int ret = add_pretty(out, item, 0);
+
 	return ret ? ret : mcr_buf_add_u8(out, '\n');
 }
 

@@ -7,6 +7,9 @@
 
 static const struct mcr_command commands[] = {
 	{"sign", mcr_cmd_sign, "the release job: gate, sign with the release signer, record", "config, repository, audit log"},
+	{"request", mcr_cmd_request, "on a runner: write a signing request for a signing host", "config, repository"},
+	{"assemble", mcr_cmd_assemble, "on a runner: a signing response and the image become the signed image", "config"},
+	{"serve", mcr_cmd_serve, "on a signing host: answer one request on stdin (SSH forced command)", "config, audit log"},
 	{"imgtool", mcr_cmd_imgtool, "imgtool-compatible sign, verify, dumpinfo, getpub", NULL},
 	{"config", mcr_cmd_config, "validate the config file", NULL},
 	{"signer", mcr_cmd_signer, "check and list the configured signers", "config"},
@@ -15,6 +18,7 @@ static const struct mcr_command commands[] = {
 	 "config, repository"},
 	{"records", mcr_cmd_records, "check build records: do enough builders agree on an image",
 	 "config, repository"},
+	{"verify", mcr_cmd_verify, "is this image ours: signature, release record, proof, tag", NULL},
 	{"audit", mcr_cmd_audit, "the audit log: verify, log, show, checkpoint, proof", "audit log"},
 	{NULL, NULL, NULL, NULL},
 };

@@ -23,8 +23,8 @@ struct mcr_provenance_subject {
  * docs/provenance.md describes each field.
  */
 int mcr_provenance_statement(struct mcr_buf *out, const struct mcr_signreq *req,
-			     const struct mcr_signresp *resp,
-			     const struct mcr_provenance_subject *subjects, size_t subject_count);
+                             const struct mcr_signresp *resp,
+                             const struct mcr_provenance_subject *subjects, size_t subject_count);
 
 #define MCR_PROVENANCE_BUILD_TYPE "https://mcurelease.invalid/buildtypes/mcuboot-sign/v1"
 

@@ -26,20 +26,23 @@ static int set_str(char **field, const char *value)
 }
 
 /* Fills the response's outcome from an error code and the current message. */
-static void note_outcome(struct mcr_signresp *resp, int code)
+void mcr_release_note_outcome(struct mcr_signresp *resp, int code)
 {
 	snprintf(resp->outcome, sizeof(resp->outcome), "%s",
-		 code == 0 ? "signed" : code == MCR_EREFUSED ? "refused" : "failed");
+	         code == 0              ? "signed"
+	         : code == MCR_EREFUSED ? "refused"
+	                                : "failed");
 	resp->status = mcr_error_exit_status(code);
 	if (code < 0) {
-		set_str(&resp->reason, mcr_error_reason() ? mcr_error_reason() : mcr_error_name(code));
+		set_str(&resp->reason,
+		        mcr_error_reason() ? mcr_error_reason() : mcr_error_name(code));
 		set_str(&resp->message, mcr_error_message());
 	}
 }
 
 /* Appends kind with body, keeping the error that made us record it (unless the append fails). */
 static int append(const struct mcr_release_host *host, const char *kind, cJSON *body,
-		  struct mcr_audit_entry *entry)
+                  struct mcr_audit_entry *entry)
 {
 	int ret = mcr_audit_append(host->log, kind, host->actor, body, entry);
 
@@ -49,33 +52,34 @@ static int append(const struct mcr_release_host *host, const char *kind, cJSON *
 
 /* sign.refused / sign.failed for the error just raised; returns code unchanged. */
 static int record_outcome(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			  struct mcr_signresp *resp, const char *stage, int code)
+                          struct mcr_signresp *resp, const char *stage, int code)
 {
 	char *message = strdup(mcr_error_message());
 	const char *reason = mcr_error_reason() ? mcr_error_reason() : mcr_error_name(code);
 	cJSON *body = NULL;
 	int ret;
 
-	note_outcome(resp, code);
+	mcr_release_note_outcome(resp, code);
 	if (host->dry_run || !message) {
 		free(message);
 		return code;
 	}
 	ret = mcr_release_outcome_body(&body, req, stage, reason, message);
 	if (ret == 0)
-		ret = append(host, code == MCR_EREFUSED ? "sign.refused" : "sign.failed", body, NULL);
+		ret = append(host, code == MCR_EREFUSED ? "sign.refused" : "sign.failed", body,
+		             NULL);
 	/* the refusal stays the answer; a log that cannot record it is worse news */
 	if (ret < 0)
 		code = ret;
 	else
 		mcr_error_set_reason(mcr_error(code, "%s", message), reason);
 	free(message);
-	note_outcome(resp, code);
+	mcr_release_note_outcome(resp, code);
 	return code;
 }
 
 int mcr_release_fail(const struct mcr_release_host *host, const struct mcr_signreq *req,
-		     struct mcr_signresp *resp, const char *stage, int code)
+                     struct mcr_signresp *resp, const char *stage, int code)
 {
 	return record_outcome(host, req, resp, stage, code);
 }
@@ -106,7 +110,7 @@ static int describe_key(const struct mcr_release_host *host, struct mcr_signresp
 
 /* The checks that need no log, in the order a person would want to hear about them. */
 static int check_request(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			 struct mcr_signresp *resp, const char **stage)
+                         struct mcr_signresp *resp, const char **stage)
 {
 	int ret;
 
@@ -128,7 +132,7 @@ static int check_request(const struct mcr_release_host *host, const struct mcr_s
 
 /* Checks against the log and the request event, in one transaction. */
 static int record_request(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			  struct mcr_signresp *resp, const char **stage)
+                          struct mcr_signresp *resp, const char **stage)
 {
 	struct mcr_audit_entry entry;
 	long long previous = 0;
@@ -142,8 +146,10 @@ static int record_request(const struct mcr_release_host *host, const struct mcr_
 	*stage = "log";
 	if (host->dry_run)
 		goto out;
-	if ((ret = mcr_release_requested_body(&body, req, resp, host->signer, host->is_local, previous)) < 0 ||
-	    (ret = append(host, previous ? "sign.idempotent" : "sign.requested", body, &entry)) < 0 ||
+	if ((ret = mcr_release_requested_body(&body, req, resp, host->signer, host->is_local,
+	                                      previous)) < 0 ||
+	    (ret = append(host, previous ? "sign.idempotent" : "sign.requested", body, &entry)) <
+	            0 ||
 	    (ret = mcr_audit_commit(host->log)) < 0)
 		goto out;
 	resp->requested_seq = entry.seq;
@@ -156,16 +162,18 @@ out:
 }
 
 int mcr_release_request(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			struct mcr_signresp *resp)
+                        struct mcr_signresp *resp)
 {
 	const char *stage = "request";
 	int ret;
 
 	memcpy(resp->request_id, req->request_id, sizeof(resp->request_id));
-	if ((ret = describe_key(host, resp)) < 0 || (ret = check_request(host, req, resp, &stage)) < 0 ||
+	if ((ret = describe_key(host, resp)) < 0 ||
+	    (ret = check_request(host, req, resp, &stage)) < 0 ||
 	    (ret = record_request(host, req, resp, &stage)) < 0)
-		return ret == MCR_EAUDIT ? (note_outcome(resp, ret), ret) : record_outcome(host, req, resp, stage, ret);
-	note_outcome(resp, 0);
+		return ret == MCR_EAUDIT ? (mcr_release_note_outcome(resp, ret), ret)
+		                         : record_outcome(host, req, resp, stage, ret);
+	mcr_release_note_outcome(resp, 0);
 	return 0;
 }
 
@@ -183,7 +191,11 @@ static int checkpoint(const struct mcr_release_host *host, struct mcr_checkpoint
 	opts.origin = (char *)origin.data;
 	opts.actor = host->actor;
 	opts.file = ac->checkpoint_file;
-	opts.repo = host->repo_path;
+	/* the release's repository, unless the config names one; a signing host has no other */
+	if (!ac->checkpoint_repo && host->is_local)
+		opts.repo = host->repo_path ? host->repo_path : ".";
+	else
+		opts.repo = mcr_config_checkpoint_repo(host->config, NULL);
 	opts.ref = ac->checkpoint_ref;
 	ret = mcr_checkpoint_create(host->log, host->log_signer, &opts, out);
 	mcr_buf_release(&origin);
@@ -197,7 +209,8 @@ static int prove_request(const struct mcr_release_host *host, struct mcr_signres
 	struct mcr_buf proof = MCR_BUF_INIT, origin = MCR_BUF_INIT;
 	int ret;
 
-	if ((ret = mcr_checkpoint_origin(&origin, host->config->product, host->config->audit.log_id)) < 0 ||
+	if ((ret = mcr_checkpoint_origin(&origin, host->config->product,
+	                                 host->config->audit.log_id)) < 0 ||
 	    (ret = set_str(&resp->log_origin, (char *)origin.data)) < 0)
 		goto out;
 	if (!host->log_signer)
@@ -215,22 +228,22 @@ out:
 }
 
 int mcr_release_sign(const struct mcr_release_host *host, const struct mcr_signreq *req,
-		     struct mcr_signresp *resp)
+                     struct mcr_signresp *resp)
 {
 	int ret;
 
 	if ((ret = prove_request(host, resp)) < 0)
 		return record_outcome(host, req, resp, "log", ret);
 	if ((ret = mcr_signer_sign_digest(host->signer, req->spec.hash_alg, req->digest,
-					  req->digest_len, req->request_id, &resp->signature)) < 0)
+	                                  req->digest_len, req->request_id, &resp->signature)) < 0)
 		return record_outcome(host, req, resp, "signer", ret);
 	mcr_signreq_now(resp->signed_at);
-	note_outcome(resp, 0);
+	mcr_release_note_outcome(resp, 0);
 	return 0;
 }
 
 int mcr_release_complete(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			 struct mcr_signresp *resp, const struct mcr_release_outputs *outputs)
+                         struct mcr_signresp *resp, const struct mcr_release_outputs *outputs)
 {
 	struct mcr_checkpoint_result cp;
 	struct mcr_audit_entry entry;
@@ -244,9 +257,11 @@ int mcr_release_complete(const struct mcr_release_host *host, const struct mcr_s
 	mcr_hex_encode(resp->completed_hash, entry.hash, sizeof(entry.hash));
 	if (!host->log_signer)
 		return 0;
-	/* the signature is recorded: a checkpoint that cannot be made now is made with the next one */
+	/* the signature is recorded: a checkpoint that cannot be made now is made with the next one
+	 */
 	if ((ret = checkpoint(host, &cp)) < 0)
-		mcr_cli_warn("signed and recorded, but no checkpoint covers it yet: %s", mcr_error_message());
+		mcr_cli_warn("signed and recorded, but no checkpoint covers it yet: %s",
+		             mcr_error_message());
 	else
 		mcr_checkpoint_result_release(&cp);
 	return 0;

@@ -1,4 +1,5 @@
-/* The signing host's part of a release: check a request under local policy, record it, sign, record the result. */
+/* The signing host's part of a release: check a request under local policy, record it, sign, record
+ * the result. */
 #ifndef MCR_RELEASE_H
 #define MCR_RELEASE_H
 
@@ -18,10 +19,10 @@ struct mcr_release_host {
 	struct mcr_audit *log;
 	struct mcr_signer *signer;     /* the release signer */
 	struct mcr_signer *log_signer; /* signs checkpoints; NULL: no checkpoints, no proofs */
-	const char *repo_path;	       /* the repository, when the host has it (all in one) */
-	bool is_local;		       /* the request was made in this process from this repository */
-	const char *actor;	       /* who asked, recorded with every event */
-	bool dry_run;		       /* check everything, record and sign nothing */
+	const char *repo_path;         /* the repository, when the host has it (all in one) */
+	bool is_local;     /* the request was made in this process from this repository */
+	const char *actor; /* who asked, recorded with every event */
+	bool dry_run;      /* check everything, record and sign nothing */
 };
 
 /*
@@ -37,7 +38,7 @@ struct mcr_release_host {
  * outcome either way (status, reason, message, the tag signer and builders).
  */
 int mcr_release_request(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			struct mcr_signresp *resp);
+                        struct mcr_signresp *resp);
 
 /*
  * Phase 2. Makes a checkpoint covering the request (with the log key), puts
@@ -46,7 +47,7 @@ int mcr_release_request(const struct mcr_release_host *host, const struct mcr_si
  * signer interface). A signer failure is appended as sign.failed.
  */
 int mcr_release_sign(const struct mcr_release_host *host, const struct mcr_signreq *req,
-		     struct mcr_signresp *resp);
+                     struct mcr_signresp *resp);
 
 /* What was written with the signature, when the host wrote it (all in one). */
 struct mcr_release_outputs {
@@ -63,13 +64,16 @@ struct mcr_release_outputs {
  * outputs only after this returned 0.
  */
 int mcr_release_complete(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			 struct mcr_signresp *resp, const struct mcr_release_outputs *outputs);
+                         struct mcr_signresp *resp, const struct mcr_release_outputs *outputs);
 
 /*
  * Records a failure after phase 1 (an output that could not be written, say)
  * as sign.failed with the current error, and returns code unchanged.
  */
 int mcr_release_fail(const struct mcr_release_host *host, const struct mcr_signreq *req,
-		     struct mcr_signresp *resp, const char *stage, int code);
+                     struct mcr_signresp *resp, const char *stage, int code);
+
+/* Sets resp's outcome, status, reason and message from code and the current error. */
+void mcr_release_note_outcome(struct mcr_signresp *resp, int code);
 
 #endif

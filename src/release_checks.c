@@ -25,16 +25,20 @@ int mcr_release_check_identity(const struct mcr_release_host *host, const struct
 	const struct mcr_config *cfg = host->config;
 
 	if (strcmp(req->product, cfg->product))
-		return mcr_refuse("request.other_product", "request %s is for product '%s', this host signs '%s'",
-				  req->request_id, req->product, cfg->product);
+		return mcr_refuse("request.other_product",
+		                  "request %s is for product '%s', this host signs '%s'",
+		                  req->request_id, req->product, cfg->product);
 	if (strcmp(req->signer_name, cfg->policy.release_signer))
-		return mcr_refuse("request.other_signer", "request %s asks for signer '%s', this host's release signer is '%s'",
-				  req->request_id, req->signer_name, cfg->policy.release_signer);
+		return mcr_refuse(
+		        "request.other_signer",
+		        "request %s asks for signer '%s', this host's release signer is '%s'",
+		        req->request_id, req->signer_name, cfg->policy.release_signer);
 	if (strcmp(req->key_fingerprint, mcr_signer_fingerprint(host->signer)))
-		return mcr_refuse("request.other_key",
-				  "request %s was laid out for key %.16s, signer '%s' holds key %.16s",
-				  req->request_id, req->key_fingerprint, cfg->policy.release_signer,
-				  mcr_signer_fingerprint(host->signer));
+		return mcr_refuse(
+		        "request.other_key",
+		        "request %s was laid out for key %.16s, signer '%s' holds key %.16s",
+		        req->request_id, req->key_fingerprint, cfg->policy.release_signer,
+		        mcr_signer_fingerprint(host->signer));
 	return 0;
 }
 
@@ -50,7 +54,7 @@ static int note_tag_signer(struct mcr_signresp *resp, const struct mcr_tag_verdi
 }
 
 int mcr_release_check_tag(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			  struct mcr_signresp *resp)
+                          struct mcr_signresp *resp)
 {
 	const struct mcr_tag_policy *policy = &host->config->policy.tag;
 	struct mcr_tag_verdict v;
@@ -58,12 +62,14 @@ int mcr_release_check_tag(const struct mcr_release_host *host, const struct mcr_
 
 	/* With the repository, the ref must still name the very object the request carries. */
 	if (host->repo_path || host->is_local)
-		ret = mcr_policy_check_tag(&v, policy, host->repo_path, req->tag.name, !host->dry_run);
+		ret = mcr_policy_check_tag(&v, policy, host->repo_path, req->tag.name,
+		                           !host->dry_run);
 	else
 		ret = mcr_policy_judge_tag(&v, policy, &req->tag, !host->dry_run);
 	if (ret == 0 && strcmp(v.tag_object, req->tag.tag_object))
-		ret = mcr_refuse("tag.moved", "tag '%s' is now tag object %.12s, the request was made for %.12s",
-				 req->tag.name, v.tag_object, req->tag.tag_object);
+		ret = mcr_refuse("tag.moved",
+		                 "tag '%s' is now tag object %.12s, the request was made for %.12s",
+		                 req->tag.name, v.tag_object, req->tag.tag_object);
 	if (ret == 0)
 		ret = note_tag_signer(resp, &v);
 	mcr_policy_verdict_release(&v);
@@ -71,9 +77,10 @@ int mcr_release_check_tag(const struct mcr_release_host *host, const struct mcr_
 }
 
 static int note_builders(struct mcr_signresp *resp, const struct mcr_signreq *req,
-			 const struct mcr_records_verdict *v)
+                         const struct mcr_records_verdict *v)
 {
-	for (size_t i = 0; i < v->record_count && resp->builder_count < MCR_SIGNRESP_MAX_BUILDERS; i++) {
+	for (size_t i = 0; i < v->record_count && resp->builder_count < MCR_SIGNRESP_MAX_BUILDERS;
+	     i++) {
 		const struct mcr_record_verdict *r = &v->records[i];
 		struct mcr_signresp_builder *b = &resp->builders[resp->builder_count];
 
@@ -83,14 +90,15 @@ static int note_builders(struct mcr_signresp *resp, const struct mcr_signreq *re
 		b->builder = dup_or_null(r->builder_id);
 		b->key = dup_or_null(r->builder_key);
 		b->artifact = dup_or_null(r->artifact);
-		if (mcr_hash_sha256_hex(b->record_sha256, req->records[i].data.data, req->records[i].data.len) < 0)
+		if (mcr_hash_sha256_hex(b->record_sha256, req->records[i].data.data,
+		                        req->records[i].data.len) < 0)
 			return MCR_ESYS;
 	}
 	return 0;
 }
 
 int mcr_release_check_records(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			      struct mcr_signresp *resp)
+                              struct mcr_signresp *resp)
 {
 	struct mcr_records_input inputs[MCR_SIGNREQ_MAX_RECORDS];
 	struct mcr_records_target target = {0};
@@ -99,19 +107,21 @@ int mcr_release_check_records(const struct mcr_release_host *host, const struct 
 	int ret;
 
 	for (size_t i = 0; i < req->record_count; i++)
-		inputs[i] = (struct mcr_records_input){req->records[i].name, req->records[i].data.data,
-						       req->records[i].data.len};
+		inputs[i] = (struct mcr_records_input){
+		        req->records[i].name, req->records[i].data.data, req->records[i].data.len};
 	mcr_hex_encode(digest, req->digest, req->digest_len);
 	target.tag_name = req->tag.name;
 	target.repo_path = host->repo_path;
 	/* without the repository, the tag ids come from the (already verified) tag object */
 	target.tag_object = host->repo_path || host->is_local ? NULL : req->tag.tag_object;
 	target.commit = host->repo_path || host->is_local ? NULL : req->tag.commit;
-	target.image_sha256 = req->image_sha256;
+	/* A signing host never sees the image: only the digest the builders recorded vouches for
+	 * what it signs; the image's SHA-256 in a request is the runner's word. */
+	target.image_sha256 = host->is_local ? req->image_sha256 : NULL;
 	target.mcuboot_digest = digest;
 	mcr_policy_records_init(&v);
 	ret = mcr_policy_check_records(&v, &host->config->policy.builders, &target, inputs,
-				       req->record_count);
+	                               req->record_count);
 	if (ret == 0)
 		ret = note_builders(resp, req, &v);
 	mcr_policy_records_release(&v);
@@ -127,16 +137,20 @@ int mcr_release_check_key(const struct mcr_release_host *host)
 
 	if (mcr_signer_is_dev(host->signer) && !p->allow_dev_keys)
 		return mcr_refuse("policy.dev_key",
-				  "signer '%s' holds a development key (%s backend); release policy never lets one sign",
-				  mcr_signer_name(host->signer), mcr_signer_backend_name(host->signer));
+		                  "signer '%s' holds a development key (%s backend); release "
+		                  "policy never lets one sign",
+		                  mcr_signer_name(host->signer),
+		                  mcr_signer_backend_name(host->signer));
 	for (const char *const *a = p->allowed_algorithms; a && *a; a++)
 		allowed |= !strcmp(*a, name);
 	if (!allowed)
-		return mcr_refuse("policy.algorithm", "release policy does not allow %s keys (signer '%s')",
-				  name, mcr_signer_name(host->signer));
+		return mcr_refuse("policy.algorithm",
+		                  "release policy does not allow %s keys (signer '%s')", name,
+		                  mcr_signer_name(host->signer));
 	if (mcr_key_strength_bits(type) < p->min_strength_bits)
-		return mcr_refuse("policy.weak_key", "%s keys give %u bits of security; release policy wants %u",
-				  name, mcr_key_strength_bits(type), p->min_strength_bits);
+		return mcr_refuse("policy.weak_key",
+		                  "%s keys give %u bits of security; release policy wants %u", name,
+		                  mcr_key_strength_bits(type), p->min_strength_bits);
 	return 0;
 }
 
@@ -150,34 +164,40 @@ int mcr_release_check_layout(const struct mcr_release_host *host, const struct m
 	if ((ret = mcr_policy_tag_version(&version, req->tag.name, cfg->policy.tag.pattern)) < 0)
 		return ret;
 	if (version.major != req->spec.version.major || version.minor != req->spec.version.minor ||
-	    version.revision != req->spec.version.revision || version.build != req->spec.version.build)
-		return mcr_refuse("image.version", "request %s lays the image out as version %u.%u.%u+%lu, tag '%s' says otherwise",
-				  req->request_id, req->spec.version.major, req->spec.version.minor,
-				  req->spec.version.revision, req->spec.version.build, req->tag.name);
+	    version.revision != req->spec.version.revision ||
+	    version.build != req->spec.version.build)
+		return mcr_refuse("image.version",
+		                  "request %s lays the image out as version %u.%u.%u+%lu, tag '%s' "
+		                  "says otherwise",
+		                  req->request_id, req->spec.version.major, req->spec.version.minor,
+		                  req->spec.version.revision, req->spec.version.build,
+		                  req->tag.name);
 	if ((ret = mcr_signreq_layout(&expected, cfg, &version, mcr_signer_key(host->signer))) < 0)
 		return ret;
 	if (expected.has_security_counter != req->spec.has_security_counter ||
 	    expected.security_counter != req->spec.security_counter)
 		return mcr_refuse("image.security_counter",
-				  "request %s carries security counter %u%s, this host's policy '%s' gives %u",
-				  req->request_id, req->spec.security_counter,
-				  req->spec.has_security_counter ? "" : " (none)", cfg->policy.security_counter,
-				  expected.security_counter);
+		                  "request %s carries security counter %u%s, this host's policy "
+		                  "'%s' gives %u",
+		                  req->request_id, req->spec.security_counter,
+		                  req->spec.has_security_counter ? "" : " (none)",
+		                  cfg->policy.security_counter, expected.security_counter);
 	if (expected.hash_alg != req->spec.hash_alg)
-		return mcr_refuse("image.hash", "request %s hashes with %s, key %s wants %s", req->request_id,
-				  mcr_hash_name(req->spec.hash_alg),
-				  mcr_key_type_name(req->key_type), mcr_hash_name(expected.hash_alg));
+		return mcr_refuse("image.hash", "request %s hashes with %s, key %s wants %s",
+		                  req->request_id, mcr_hash_name(req->spec.hash_alg),
+		                  mcr_key_type_name(req->key_type),
+		                  mcr_hash_name(expected.hash_alg));
 	return 0;
 }
 
 /* What the log says about earlier signatures: of this tag, and of any security counter. */
 struct history {
 	const struct mcr_signreq *req;
-	long long same_bytes_seq;	/* a completed signature of this tag for the same image */
-	long long other_bytes_seq;	/* ... for another image */
-	long long other_object_seq;	/* ... as another tag object */
+	long long same_bytes_seq;   /* a completed signature of this tag for the same image */
+	long long other_bytes_seq;  /* ... for another image */
+	long long other_object_seq; /* ... as another tag object */
 	char other_object[65];
-	long long max_counter;		/* highest security counter signed, -1 if none */
+	long long max_counter; /* highest security counter signed, -1 if none */
 	long long max_counter_seq;
 };
 
@@ -198,8 +218,10 @@ static int visit_completed(void *ctx, const struct mcr_audit_event *event)
 	if (cJSON_IsString(tag) && !strcmp(tag->valuestring, h->req->tag.name)) {
 		if (cJSON_IsString(object) && strcmp(object->valuestring, h->req->tag.tag_object)) {
 			h->other_object_seq = event->seq;
-			snprintf(h->other_object, sizeof(h->other_object), "%s", object->valuestring);
-		} else if (cJSON_IsString(image) && !strcmp(image->valuestring, h->req->image_sha256)) {
+			snprintf(h->other_object, sizeof(h->other_object), "%s",
+			         object->valuestring);
+		} else if (cJSON_IsString(image) &&
+		           !strcmp(image->valuestring, h->req->image_sha256)) {
 			h->same_bytes_seq = event->seq;
 		} else {
 			h->other_bytes_seq = event->seq;
@@ -210,7 +232,7 @@ static int visit_completed(void *ctx, const struct mcr_audit_event *event)
 }
 
 int mcr_release_check_history(const struct mcr_release_host *host, const struct mcr_signreq *req,
-			      long long *previous_seq, const char **stage)
+                              long long *previous_seq, const char **stage)
 {
 	struct mcr_audit_filter filter = {0};
 	struct history h = {req, 0, 0, 0, "", -1, 0};
@@ -223,17 +245,22 @@ int mcr_release_check_history(const struct mcr_release_host *host, const struct 
 		return ret;
 	*stage = "resign";
 	if (h.other_object_seq)
-		return mcr_refuse("tag.moved", "tag '%s' was signed as tag object %.12s (audit seq %lld); it is now %.12s",
-				  req->tag.name, h.other_object, h.other_object_seq, req->tag.tag_object);
+		return mcr_refuse(
+		        "tag.moved",
+		        "tag '%s' was signed as tag object %.12s (audit seq %lld); it is now %.12s",
+		        req->tag.name, h.other_object, h.other_object_seq, req->tag.tag_object);
 	if (h.other_bytes_seq)
 		return mcr_refuse("policy.tag_resigned",
-				  "tag '%s' was already signed for another image (audit seq %lld); a release tag is signed for one image only",
-				  req->tag.name, h.other_bytes_seq);
+		                  "tag '%s' was already signed for another image (audit seq %lld); "
+		                  "a release tag is signed for one image only",
+		                  req->tag.name, h.other_bytes_seq);
 	*stage = "security_counter";
 	if (req->spec.has_security_counter && (long long)req->spec.security_counter < h.max_counter)
 		return mcr_refuse("policy.security_counter_rollback",
-				  "security counter %u of '%s' is below %lld, signed before (audit seq %lld): devices would roll back",
-				  req->spec.security_counter, req->tag.name, h.max_counter, h.max_counter_seq);
+		                  "security counter %u of '%s' is below %lld, signed before (audit "
+		                  "seq %lld): devices would roll back",
+		                  req->spec.security_counter, req->tag.name, h.max_counter,
+		                  h.max_counter_seq);
 	*previous_seq = h.same_bytes_seq;
 	return 0;
 }

@@ -1,4 +1,5 @@
-/* The bodies of the release events (docs/release-events.md), built from a request and its response. */
+/* The bodies of the release events (docs/release-events.md), built from a request and its response.
+ */
 #include "release_events.h"
 
 #include "error.h"
@@ -25,7 +26,7 @@ static cJSON *digest_json(const struct mcr_signreq *req)
 	cJSON *o = cJSON_CreateObject();
 
 	if (o && (mcr_json_add_string(o, "alg", mcr_hash_name(req->spec.hash_alg)) < 0 ||
-		  mcr_json_add_hex(o, "hex", req->digest, req->digest_len) < 0)) {
+	          mcr_json_add_hex(o, "hex", req->digest, req->digest_len) < 0)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -37,8 +38,8 @@ static cJSON *tag_signer_json(const struct mcr_signresp *resp)
 	cJSON *o = cJSON_CreateObject();
 
 	if (o && (mcr_json_add_string(o, "format", resp->tag_signer_format) < 0 ||
-		  mcr_json_add_string(o, "identity", resp->tag_signer_identity) < 0 ||
-		  mcr_json_add_string(o, "key", resp->tag_signer_key) < 0)) {
+	          mcr_json_add_string(o, "identity", resp->tag_signer_identity) < 0 ||
+	          mcr_json_add_string(o, "key", resp->tag_signer_key) < 0)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -53,7 +54,8 @@ static cJSON *records_json(const struct mcr_signresp *resp)
 		const struct mcr_signresp_builder *b = &resp->builders[i];
 		cJSON *r = cJSON_CreateObject();
 
-		if (!r || !cJSON_AddItemToArray(list, r) || mcr_json_add_string(r, "builder", b->builder) < 0 ||
+		if (!r || !cJSON_AddItemToArray(list, r) ||
+		    mcr_json_add_string(r, "builder", b->builder) < 0 ||
 		    mcr_json_add_string(r, "key", b->key) < 0 ||
 		    mcr_json_add_string(r, "sha256", b->record_sha256) < 0 ||
 		    mcr_json_add_string(r, "artifact", b->artifact) < 0) {
@@ -69,8 +71,8 @@ static cJSON *image_json(const struct mcr_signreq *req)
 	cJSON *o = cJSON_CreateObject();
 
 	if (o && (mcr_json_add_string(o, "name", req->image_name) < 0 ||
-		  mcr_json_add_int(o, "size", (long long)req->image_size) < 0 ||
-		  mcr_json_add_string(o, "sha256", req->image_sha256) < 0)) {
+	          mcr_json_add_int(o, "size", (long long)req->image_size) < 0 ||
+	          mcr_json_add_string(o, "sha256", req->image_sha256) < 0)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -78,8 +80,8 @@ static cJSON *image_json(const struct mcr_signreq *req)
 }
 
 int mcr_release_requested_body(cJSON **out, const struct mcr_signreq *req,
-			       const struct mcr_signresp *resp, struct mcr_signer *signer,
-			       bool is_local, long long previous_seq)
+                               const struct mcr_signresp *resp, struct mcr_signer *signer,
+                               bool is_local, long long previous_seq)
 {
 	char version[MCR_VERSION_TEXT_MAX];
 	cJSON *d = cJSON_CreateObject(), *facts = cJSON_CreateObject();
@@ -92,15 +94,18 @@ int mcr_release_requested_body(cJSON **out, const struct mcr_signreq *req,
 		cJSON_Delete(facts);
 		return mcr_error(MCR_ESYS, "out of memory");
 	}
-	if ((ret = add_common(d, req)) < 0 || (ret = mcr_json_add_string(d, "mode", is_local ? "local" : "remote")) < 0 ||
+	if ((ret = add_common(d, req)) < 0 ||
+	    (ret = mcr_json_add_string(d, "mode", is_local ? "local" : "remote")) < 0 ||
 	    (ret = mcr_json_add_string(d, "product", req->product)) < 0 ||
 	    (ret = mcr_json_add_string(d, "requester", req->requester)) < 0 ||
 	    (ret = mcr_json_add_string(d, "tag_object", req->tag.tag_object)) < 0 ||
 	    (ret = mcr_json_add_string(d, "commit", req->tag.commit)) < 0 ||
 	    (ret = mcr_json_add_item(d, "tag_signer", tag_signer_json(resp))) < 0 ||
 	    (ret = mcr_json_add_string(d, "version", version)) < 0 ||
-	    (ret = mcr_json_add_item(d, "security_counter", req->spec.has_security_counter ?
-					 cJSON_CreateNumber(req->spec.security_counter) : cJSON_CreateNull())) < 0 ||
+	    (ret = mcr_json_add_item(d, "security_counter",
+	                             req->spec.has_security_counter
+	                                     ? cJSON_CreateNumber(req->spec.security_counter)
+	                                     : cJSON_CreateNull())) < 0 ||
 	    (ret = mcr_json_add_item(d, "image", image_json(req))) < 0 ||
 	    (ret = mcr_json_add_item(d, "digest", digest_json(req))) < 0 ||
 	    (ret = mcr_json_add_item(d, "records", records_json(resp))) < 0 ||
@@ -120,8 +125,9 @@ static cJSON *written_json(const char *name, const struct mcr_image_written *w)
 	if (!name || !w)
 		return cJSON_CreateNull();
 	o = cJSON_CreateObject();
-	if (o && (mcr_json_add_string(o, "name", name) < 0 || mcr_json_add_string(o, "sha256", w->sha256) < 0 ||
-		  mcr_json_add_int(o, "size", (long long)w->size) < 0)) {
+	if (o && (mcr_json_add_string(o, "name", name) < 0 ||
+	          mcr_json_add_string(o, "sha256", w->sha256) < 0 ||
+	          mcr_json_add_int(o, "size", (long long)w->size) < 0)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -138,7 +144,8 @@ static cJSON *signature_json(const struct mcr_signreq *req, const struct mcr_sig
 	    mcr_base64_encode(&b64, resp->signature.data, resp->signature.len, false) < 0 ||
 	    mcr_json_add_int(o, "tlv", mcr_key_sig_tlv(req->key_type)) < 0 ||
 	    mcr_json_add_int(o, "len", (long long)resp->signature.len) < 0 ||
-	    mcr_json_add_string(o, "sha256", sha) < 0 || mcr_json_add_string(o, "base64", (char *)b64.data) < 0) {
+	    mcr_json_add_string(o, "sha256", sha) < 0 ||
+	    mcr_json_add_string(o, "base64", (char *)b64.data) < 0) {
 		cJSON_Delete(o);
 		o = NULL;
 	}
@@ -151,8 +158,8 @@ static cJSON *key_json(const struct mcr_signresp *resp)
 	cJSON *o = cJSON_CreateObject();
 
 	if (o && (mcr_json_add_string(o, "name", resp->key_name) < 0 ||
-		  mcr_json_add_string(o, "key_type", mcr_key_type_name(resp->key_type)) < 0 ||
-		  mcr_json_add_string(o, "fingerprint", resp->key_fingerprint) < 0)) {
+	          mcr_json_add_string(o, "key_type", mcr_key_type_name(resp->key_type)) < 0 ||
+	          mcr_json_add_string(o, "fingerprint", resp->key_fingerprint) < 0)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -160,7 +167,7 @@ static cJSON *key_json(const struct mcr_signresp *resp)
 }
 
 int mcr_release_completed_body(cJSON **out, const struct mcr_signreq *req,
-			       const struct mcr_signresp *resp, const struct mcr_release_outputs *o)
+                               const struct mcr_signresp *resp, const struct mcr_release_outputs *o)
 {
 	cJSON *d = cJSON_CreateObject();
 	int ret;
@@ -169,14 +176,21 @@ int mcr_release_completed_body(cJSON **out, const struct mcr_signreq *req,
 	if ((ret = add_common(d, req)) < 0 ||
 	    (ret = mcr_json_add_int(d, "requested_seq", resp->requested_seq)) < 0 ||
 	    (ret = mcr_json_add_string(d, "tag_object", req->tag.tag_object)) < 0 ||
-	    (ret = mcr_json_add_item(d, "security_counter", req->spec.has_security_counter ?
-					 cJSON_CreateNumber(req->spec.security_counter) : cJSON_CreateNull())) < 0 ||
+	    (ret = mcr_json_add_item(d, "security_counter",
+	                             req->spec.has_security_counter
+	                                     ? cJSON_CreateNumber(req->spec.security_counter)
+	                                     : cJSON_CreateNull())) < 0 ||
 	    (ret = mcr_json_add_item(d, "digest", digest_json(req))) < 0 ||
 	    (ret = mcr_json_add_item(d, "signature", signature_json(req, resp))) < 0 ||
 	    (ret = mcr_json_add_item(d, "key", key_json(resp))) < 0 ||
-	    (ret = mcr_json_add_item(d, "signed_image", written_json(o ? o->image_name : NULL, o ? o->image : NULL))) < 0 ||
-	    (ret = mcr_json_add_item(d, "signed_hex", written_json(o ? o->hex_name : NULL, o ? o->hex : NULL))) < 0 ||
-	    (ret = mcr_json_add_string(d, "provenance_sha256", o ? o->provenance_sha256 : NULL)) < 0) {
+	    (ret = mcr_json_add_item(d, "signed_image",
+	                             written_json(o ? o->image_name : NULL, o ? o->image : NULL))) <
+	            0 ||
+	    (ret = mcr_json_add_item(d, "signed_hex",
+	                             written_json(o ? o->hex_name : NULL, o ? o->hex : NULL))) <
+	            0 ||
+	    (ret = mcr_json_add_string(d, "provenance_sha256", o ? o->provenance_sha256 : NULL)) <
+	            0) {
 		cJSON_Delete(d);
 		return ret;
 	}
@@ -185,7 +199,7 @@ int mcr_release_completed_body(cJSON **out, const struct mcr_signreq *req,
 }
 
 int mcr_release_outcome_body(cJSON **out, const struct mcr_signreq *req, const char *stage,
-			     const char *reason, const char *message)
+                             const char *reason, const char *message)
 {
 	cJSON *d = cJSON_CreateObject();
 	int ret;

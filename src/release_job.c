@@ -1,4 +1,5 @@
-/* The all-in-one release job: the runner and the signing host in one process, same outputs as apart. */
+/* The all-in-one release job: the runner and the signing host in one process, same outputs as
+ * apart. */
 #include "release_job.h"
 
 #include "audit.h"
@@ -6,26 +7,24 @@
 #include "config.h"
 #include "error.h"
 #include "release.h"
+#include "release_session.h"
 #include "signer.h"
 
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 const char *const mcr_release_phase_names[MCR_PHASE_COUNT] = {
-	"setup", "request", "check", "sign", "write", "complete",
+        "setup", "request", "check", "sign", "write", "complete",
 };
 
-/* Everything the job opens; closed together. */
+/* Everything the job opens, and the clock of its phases. */
 struct job_state {
-	struct mcr_config *config;
-	struct mcr_audit *log;
-	struct mcr_signer *signer, *log_signer;
+	struct mcr_release_session session;
+	struct mcr_config *config; /* borrowed from session */
+	struct mcr_signer *signer; /* borrowed from session */
 	struct mcr_release_host host;
-	char actor[256];
 	double mark;
 };
 
@@ -37,95 +36,50 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void lap(struct job_state *st, struct mcr_release_report *r, enum mcr_release_phase phase)
+void mcr_release_clock_start(double *mark)
+{
+	*mark = now_ms();
+}
+
+void mcr_release_lap(double *mark, struct mcr_release_report *r, enum mcr_release_phase phase)
 {
 	double t = now_ms();
 
-	r->phase_ms[phase] += t - st->mark;
-	r->total_ms += t - st->mark;
-	st->mark = t;
+	r->phase_ms[phase] += t - *mark;
+	r->total_ms += t - *mark;
+	*mark = t;
 }
 
-void mcr_release_actor(char *out, size_t len)
+static void lap(struct job_state *st, struct mcr_release_report *r, enum mcr_release_phase phase)
 {
-	const char *env = getenv("MCURELEASE_ACTOR");
-	const struct passwd *pw = getpwuid(getuid());
-	char host[256] = "localhost";
-
-	if (env && *env) {
-		snprintf(out, len, "%s", env);
-	} else if (getenv("GITHUB_ACTIONS") && getenv("GITHUB_RUN_ID")) {
-		snprintf(out, len, "github:%s/runs/%s:%s", getenv("GITHUB_REPOSITORY") ? getenv("GITHUB_REPOSITORY") : "",
-			 getenv("GITHUB_RUN_ID"), getenv("GITHUB_ACTOR") ? getenv("GITHUB_ACTOR") : "");
-	} else if (getenv("GITLAB_CI") && getenv("CI_JOB_ID")) {
-		snprintf(out, len, "gitlab:%s/jobs/%s:%s", getenv("CI_PROJECT_PATH") ? getenv("CI_PROJECT_PATH") : "",
-			 getenv("CI_JOB_ID"), getenv("GITLAB_USER_LOGIN") ? getenv("GITLAB_USER_LOGIN") : "");
-	} else {
-		gethostname(host, sizeof(host) - 1);
-		snprintf(out, len, "%s@%s", pw ? pw->pw_name : "unknown", host);
-	}
-}
-
-static int open_signers(struct job_state *st)
-{
-	const struct mcr_config *cfg = st->config;
-	const struct mcr_signer_config *release = mcr_config_signer(cfg, cfg->policy.release_signer);
-	const struct mcr_signer_config *log_key;
-	int ret;
-
-	if (!release)
-		return mcr_error(MCR_EINPUT, "release signer '%s' is not configured in '%s'",
-				 cfg->policy.release_signer, cfg->path);
-	if ((ret = mcr_signer_open(&st->signer, release)) < 0)
-		return ret;
-	if (!cfg->audit.log_signer) {
-		mcr_cli_warn("config '%s' names no audit.log_signer: no checkpoints, no inclusion proofs", cfg->path);
-		return 0;
-	}
-	if (!(log_key = mcr_config_signer(cfg, cfg->audit.log_signer)))
-		return mcr_error(MCR_EINPUT, "audit.log_signer '%s' is not configured in '%s'",
-				 cfg->audit.log_signer, cfg->path);
-	return mcr_signer_open(&st->log_signer, log_key);
+	mcr_release_lap(&st->mark, r, phase);
 }
 
 /* A failure once the log is open is recorded, even before there is a request to name. */
 static int fail_setup(struct job_state *st, const struct mcr_release_job *job,
-		      struct mcr_release_report *r, int code)
+                      struct mcr_release_report *r, int code)
 {
-	struct mcr_release_host host = {st->config, st->log, NULL, NULL, job->repo_path, true,
-					st->actor, job->dry_run};
-
-	if (!st->log || mcr_signreq_new_id(r->req.request_id) < 0 ||
+	if (!st->session.log || mcr_signreq_new_id(r->req.request_id) < 0 ||
 	    !(r->req.tag.name = strdup(job->tag)))
 		return code;
-	return mcr_release_fail(&host, &r->req, &r->resp, "setup", code);
+	return mcr_release_fail(&st->session.host, &r->req, &r->resp, "setup", code);
 }
 
 static int setup(struct job_state *st, const struct mcr_release_job *job,
-		 struct mcr_release_report *r)
+                 struct mcr_release_report *r)
 {
+	struct mcr_release_place place = {job->config_path, job->repo_path, true, job->actor,
+	                                  job->dry_run};
 	int ret;
 
-	if (job->actor)
-		snprintf(st->actor, sizeof(st->actor), "%s", job->actor);
-	else
-		mcr_release_actor(st->actor, sizeof(st->actor));
-	if ((ret = mcr_config_load(&st->config, job->config_path)) < 0 ||
-	    (ret = mcr_audit_open(&st->log, st->config->audit.database, true)) < 0)
+	if ((ret = mcr_release_session_open(&st->session, &place)) < 0)
 		return ret;
-	if ((ret = open_signers(st)) < 0)
+	if ((ret = mcr_release_session_open_signers(&st->session)) < 0)
 		return fail_setup(st, job, r, ret);
-	st->host = (struct mcr_release_host){st->config, st->log, st->signer, st->log_signer,
-					     job->repo_path, true, st->actor, job->dry_run};
+	st->config = st->session.config;
+	st->signer = st->session.signer;
+	st->host = st->session.host;
 	return 0;
-}
-
-static void teardown(struct job_state *st)
-{
-	mcr_signer_free(st->signer);
-	mcr_signer_free(st->log_signer);
-	mcr_audit_free(st->log);
-	mcr_config_free(st->config);
 }
 
 void mcr_release_report_release(struct mcr_release_report *r)
@@ -135,23 +89,23 @@ void mcr_release_report_release(struct mcr_release_report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Where the outputs go: -o, or zephyr.bin -> zephyr.signed.bin as Zephyr names signed images. */
-static int plan_paths(const struct mcr_release_job *job, struct mcr_release_report *r)
+int mcr_release_output_paths(struct mcr_release_report *r, const char *image, const char *output,
+                             const char *provenance)
 {
-	const char *image = job->image, *slash = strrchr(image, '/'), *dot = strrchr(image, '.');
+	const char *slash = strrchr(image, '/'), *dot = strrchr(image, '.');
 	size_t size = sizeof(r->image_path);
 	int n;
 
-	if (job->output)
-		n = snprintf(r->image_path, size, "%s", job->output);
+	if (output)
+		n = snprintf(r->image_path, size, "%s", output);
 	else if (dot && (!slash || dot > slash))
 		n = snprintf(r->image_path, size, "%.*s.signed%s", (int)(dot - image), image, dot);
 	else
 		n = snprintf(r->image_path, size, "%s.signed", image);
 	if (n < 0 || (size_t)n >= size)
 		return mcr_error(MCR_EUSAGE, "output path for '%s' is too long", image);
-	if (job->provenance)
-		n = snprintf(r->provenance_path, size, "%s", job->provenance);
+	if (provenance)
+		n = snprintf(r->provenance_path, size, "%s", provenance);
 	else
 		n = snprintf(r->provenance_path, size, "%s.intoto.json", r->image_path);
 	if (n < 0 || (size_t)n >= size)
@@ -160,11 +114,11 @@ static int plan_paths(const struct mcr_release_job *job, struct mcr_release_repo
 }
 
 static int make_request(struct job_state *st, const struct mcr_release_job *job,
-			struct mcr_release_report *r)
+                        struct mcr_release_report *r)
 {
-	struct mcr_signreq_inputs in = {st->config, job->repo_path, job->tag, job->image,
-					job->records, job->record_count, st->actor,
-					mcr_signer_key(st->signer)};
+	struct mcr_signreq_inputs in = {
+	        st->config,   job->repo_path,    job->tag,          job->image,
+	        job->records, job->record_count, st->session.actor, mcr_signer_key(st->signer)};
 	int ret = mcr_signreq_make(&r->req, &in);
 
 	r->has_request = true;
@@ -178,7 +132,7 @@ static int make_request(struct job_state *st, const struct mcr_release_job *job,
 }
 
 static int write_outputs(struct job_state *st, const struct mcr_release_job *job,
-			 struct mcr_release_report *r, struct mcr_assembly **assembly)
+                         struct mcr_release_report *r, struct mcr_assembly **assembly)
 {
 	struct mcr_assemble_paths paths = {0};
 	int ret;
@@ -188,8 +142,8 @@ static int write_outputs(struct job_state *st, const struct mcr_release_job *job
 	paths.provenance = r->provenance_path;
 	paths.has_hex_addr = job->has_hex_addr || st->config->image.has_hex_addr;
 	paths.hex_addr = job->has_hex_addr ? job->hex_addr : (uint32_t)st->config->image.hex_addr;
-	ret = mcr_assemble_stage(assembly, &r->req, &r->resp, job->image, mcr_signer_key(st->signer),
-				 &paths, &r->outputs);
+	ret = mcr_assemble_stage(assembly, &r->req, &r->resp, job->image,
+	                         mcr_signer_key(st->signer), &paths, &r->outputs);
 	if (ret < 0)
 		return mcr_release_fail(&st->host, &r->req, &r->resp, "output", ret);
 	return 0;
@@ -205,7 +159,7 @@ static const char *file_name(const char *path)
 
 /* sign.completed with what was written, then the files appear. */
 static int complete(struct job_state *st, const struct mcr_release_job *job,
-		    struct mcr_release_report *r, struct mcr_assembly *assembly)
+                    struct mcr_release_report *r, struct mcr_assembly *assembly)
 {
 	struct mcr_release_outputs out = {0};
 	int ret;
@@ -230,8 +184,8 @@ int mcr_release_job_run(const struct mcr_release_job *job, struct mcr_release_re
 	memset(r, 0, sizeof(*r));
 	mcr_signreq_init(&r->req);
 	mcr_signresp_init(&r->resp);
-	st.mark = now_ms();
-	if ((ret = plan_paths(job, r)) < 0)
+	mcr_release_clock_start(&st.mark);
+	if ((ret = mcr_release_output_paths(r, job->image, job->output, job->provenance)) < 0)
 		goto out;
 	ret = setup(&st, job, r);
 	lap(&st, r, MCR_PHASE_SETUP);
@@ -259,6 +213,6 @@ int mcr_release_job_run(const struct mcr_release_job *job, struct mcr_release_re
 	r->is_signed = ret == 0;
 out:
 	mcr_assemble_free(assembly);
-	teardown(&st);
+	mcr_release_session_close(&st.session);
 	return ret;
 }

@@ -5,8 +5,9 @@
 #include "config.h"
 #include "error.h"
 #include "fileio.h"
-#include "json.h"
 #include "imgfile.h"
+#include "json.h"
+#include "layout.h"
 #include "policy.h"
 
 #include <cjson/cJSON.h>
@@ -62,49 +63,14 @@ void mcr_signreq_now(char *out)
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int security_counter(struct mcr_image_spec *spec, const struct mcr_config *cfg)
-{
-	const char *rule = cfg->policy.security_counter;
-	unsigned long long n;
-
-	spec->has_security_counter = strcmp(rule, "none") != 0;
-	if (!strcmp(rule, "auto")) {
-		spec->security_counter = (uint32_t)mcr_version_security_counter(&spec->version);
-		return 0;
-	}
-	if (!spec->has_security_counter)
-		return 0;
-	if (mcr_cli_parse_number(&n, rule, 0xffffffffULL, "policy.security_counter") < 0)
-		return mcr_error(MCR_EINPUT, "policy.security_counter '%s' in config '%s' is not auto, none or a number",
-				 rule, cfg->path);
-	spec->security_counter = (uint32_t)n;
-	return 0;
-}
-
 int mcr_signreq_layout(struct mcr_image_spec *spec, const struct mcr_config *cfg,
-		       const struct mcr_version *version, const struct mcr_key *key)
+                       const struct mcr_version *version, const struct mcr_key *key)
 {
-	const struct mcr_image_config *ic = &cfg->image;
-
-	memset(spec, 0, sizeof(*spec));
-	if (!ic->slot_size)
-		return mcr_error(MCR_EINPUT, "config '%s' sets no image.slot_size: the release layout needs it",
-				 cfg->path);
-	spec->version = *version;
-	spec->header_size = (uint32_t)ic->header_size;
-	spec->pad_header = ic->pad_header;
-	spec->slot_size = (uint32_t)ic->slot_size;
-	spec->align = ic->align;
-	spec->max_align = ic->max_align;
-	spec->max_sectors = ic->max_sectors;
-	spec->pad = ic->pad || ic->confirm;
-	spec->confirm = ic->confirm;
-	spec->overwrite_only = ic->overwrite_only;
-	spec->erased_val = (unsigned char)ic->erased_val;
-	spec->load_addr = (uint32_t)ic->load_addr;
-	spec->full_public_key = !strcmp(ic->public_key_format, "full");
-	spec->hash_alg = mcr_key_default_hash(mcr_key_type(key));
-	return security_counter(spec, cfg);
+	if (!cfg->image.slot_size)
+		return mcr_error(MCR_EINPUT,
+		                 "config '%s' sets no image.slot_size: the release layout needs it",
+		                 cfg->path);
+	return mcr_layout_release(spec, cfg, version, mcr_key_default_hash(mcr_key_type(key)));
 }
 
 /* Lays the image out and hashes it: the digest the signer will be asked to sign. */
@@ -124,7 +90,8 @@ static int measure_image(struct mcr_signreq *req, const char *path, const struct
 	}
 	free(copy);
 	if ((ret = mcr_image_build_new(&build, &req->spec, path, key)) < 0 ||
-	    (ret = mcr_image_build_hash(build)) < 0 || (ret = mcr_hash_file(MCR_HASH_SHA256, path, sha)) < 0)
+	    (ret = mcr_image_build_hash(build)) < 0 ||
+	    (ret = mcr_hash_file(MCR_HASH_SHA256, path, sha)) < 0)
 		goto out;
 	digest = mcr_image_build_digest(build, &req->digest_len);
 	memcpy(req->digest, digest, req->digest_len);
@@ -146,7 +113,8 @@ static int read_records(struct mcr_signreq *req, const char *const *paths, size_
 	int ret;
 
 	if (count > MCR_SIGNREQ_MAX_RECORDS)
-		return mcr_error(MCR_EUSAGE, "too many build records (at most %d)", MCR_SIGNREQ_MAX_RECORDS);
+		return mcr_error(MCR_EUSAGE, "too many build records (at most %d)",
+		                 MCR_SIGNREQ_MAX_RECORDS);
 	for (size_t i = 0; i < count; i++) {
 		struct mcr_signreq_record *r = &req->records[req->record_count];
 

@@ -15,12 +15,12 @@
 struct cJSON;
 struct mcr_config;
 
-#define MCR_SIGNREQ_FORMAT "mcurelease.sign-request/v1"
+#define MCR_SIGNREQ_FORMAT      "mcurelease.sign-request/v1"
 #define MCR_SIGNREQ_MAX_RECORDS 32
 
 /* One build record as its file's exact bytes. */
 struct mcr_signreq_record {
-	char *name;	     /* the file name it came from (for messages) */
+	char *name;          /* the file name it came from (for messages) */
 	struct mcr_buf data; /* the record file, byte for byte */
 };
 
@@ -34,18 +34,18 @@ struct mcr_signreq {
 	char request_id[37];
 	char created[21];
 	char *product;
-	char *requester;	/* who asked: a CI job, user@host */
-	char *signer_name;	/* the named signer asked for */
+	char *requester;   /* who asked: a CI job, user@host */
+	char *signer_name; /* the named signer asked for */
 	char *mcurelease_version;
-	struct mcr_gittag tag;	/* name, object id, commit, raw object and its split */
+	struct mcr_gittag tag; /* name, object id, commit, raw object and its split */
 	struct mcr_signreq_record records[MCR_SIGNREQ_MAX_RECORDS];
 	size_t record_count;
-	char *image_name;	/* base name of the input image */
+	char *image_name; /* base name of the input image */
 	uint64_t image_size;
 	char image_sha256[65];
 	struct mcr_image_spec spec; /* the layout: version, header, slot, security counter, hash */
 	enum mcr_key_type key_type;
-	char key_fingerprint[65];   /* the public key the layout (and KEYHASH) is made for */
+	char key_fingerprint[65]; /* the public key the layout (and KEYHASH) is made for */
 	bool full_public_key;
 	unsigned char digest[MCR_HASH_MAX_LEN];
 	size_t digest_len;
@@ -60,7 +60,7 @@ void mcr_signreq_release(struct mcr_signreq *req);
  * version; "none": no counter; a number), for a key of key's type.
  */
 int mcr_signreq_layout(struct mcr_image_spec *spec, const struct mcr_config *cfg,
-		       const struct mcr_version *version, const struct mcr_key *key);
+                       const struct mcr_version *version, const struct mcr_key *key);
 
 /* What mcr_signreq_make starts from. */
 struct mcr_signreq_inputs {

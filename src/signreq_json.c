@@ -1,4 +1,5 @@
-/* Signing requests as JSON (schemas/sign-request.schema.json): written for people, read strictly. */
+/* Signing requests as JSON (schemas/sign-request.schema.json): written for people, read strictly.
+ */
 #include "signreq.h"
 
 #include "error.h"
@@ -19,15 +20,18 @@ static cJSON *layout_json(const struct mcr_signreq *req)
 	if (!o || mcr_json_add_string(o, "version", version) < 0 ||
 	    mcr_json_add_int(o, "header_size", s->header_size) < 0 ||
 	    mcr_json_add_bool(o, "pad_header", s->pad_header) < 0 ||
-	    mcr_json_add_int(o, "slot_size", s->slot_size) < 0 || mcr_json_add_int(o, "align", s->align) < 0 ||
+	    mcr_json_add_int(o, "slot_size", s->slot_size) < 0 ||
+	    mcr_json_add_int(o, "align", s->align) < 0 ||
 	    mcr_json_add_int(o, "max_align", s->max_align) < 0 ||
-	    mcr_json_add_int(o, "max_sectors", s->max_sectors) < 0 || mcr_json_add_bool(o, "pad", s->pad) < 0 ||
+	    mcr_json_add_int(o, "max_sectors", s->max_sectors) < 0 ||
+	    mcr_json_add_bool(o, "pad", s->pad) < 0 ||
 	    mcr_json_add_bool(o, "confirm", s->confirm) < 0 ||
 	    mcr_json_add_bool(o, "overwrite_only", s->overwrite_only) < 0 ||
 	    mcr_json_add_int(o, "erased_val", s->erased_val) < 0 ||
 	    mcr_json_add_int(o, "load_addr", s->load_addr) < 0 ||
-	    mcr_json_add_item(o, "security_counter", s->has_security_counter ?
-				  cJSON_CreateNumber(s->security_counter) : cJSON_CreateNull()) < 0 ||
+	    mcr_json_add_item(o, "security_counter",
+	                      s->has_security_counter ? cJSON_CreateNumber(s->security_counter)
+	                                              : cJSON_CreateNull()) < 0 ||
 	    mcr_json_add_string(o, "public_key_format", s->full_public_key ? "full" : "hash") < 0 ||
 	    mcr_json_add_string(o, "hash_alg", mcr_hash_name(s->hash_alg)) < 0 ||
 	    mcr_json_add_string(o, "key_type", mcr_key_type_name(req->key_type)) < 0 ||
@@ -87,7 +91,8 @@ static cJSON *records_json(const struct mcr_signreq *req)
 
 		if (!r || !cJSON_AddItemToArray(list, r) ||
 		    mcr_json_add_string(r, "name", req->records[i].name) < 0 ||
-		    add_b64(r, "content", req->records[i].data.data, req->records[i].data.len) < 0) {
+		    add_b64(r, "content", req->records[i].data.data, req->records[i].data.len) <
+		            0) {
 			cJSON_Delete(list);
 			return NULL;
 		}
@@ -123,7 +128,7 @@ struct reader {
 };
 
 static int get_hex(unsigned char *out, size_t len, const cJSON *obj, const char *key,
-		   const struct reader *rd)
+                   const struct reader *rd)
 {
 	const char *text;
 	int ret;
@@ -132,7 +137,7 @@ static int get_hex(unsigned char *out, size_t len, const cJSON *obj, const char 
 		return ret;
 	if (mcr_hex_decode(out, len, text) < 0)
 		return mcr_error(MCR_EINPUT, "key '%s' in '%s' must be %zu bytes of hex", key,
-				 rd->subject, len);
+		                 rd->subject, len);
 	return 0;
 }
 
@@ -146,7 +151,8 @@ static int get_fingerprint(char *out, const cJSON *obj, const char *key, const s
 	if ((ret = mcr_json_get_string(&text, obj, key, true, rd->subject)) < 0)
 		return ret;
 	if (mcr_hex_decode(bytes, sizeof(bytes), text) < 0)
-		return mcr_error(MCR_EINPUT, "key '%s' in '%s' must be a SHA-256 in hex", key, rd->subject);
+		return mcr_error(MCR_EINPUT, "key '%s' in '%s' must be a SHA-256 in hex", key,
+		                 rd->subject);
 	mcr_hex_encode(out, bytes, sizeof(bytes));
 	return 0;
 }
@@ -174,7 +180,7 @@ static int dup_string(char **out, const cJSON *obj, const char *key, const struc
 }
 
 static int get_uint(long long *out, const cJSON *obj, const char *key, long long max,
-		    const struct reader *rd)
+                    const struct reader *rd)
 {
 	return mcr_json_get_int(out, obj, key, true, 0, max, rd->subject);
 }
@@ -186,14 +192,16 @@ static int parse_layout_numbers(struct mcr_image_spec *s, const cJSON *l, const 
 
 	if ((ret = get_uint(&v[0], l, "header_size", 0xffff, rd)) < 0 ||
 	    (ret = get_uint(&v[1], l, "slot_size", 0xffffffffLL, rd)) < 0 ||
-	    (ret = get_uint(&v[2], l, "align", 32, rd)) < 0 || (ret = get_uint(&v[3], l, "max_align", 32, rd)) < 0 ||
+	    (ret = get_uint(&v[2], l, "align", 32, rd)) < 0 ||
+	    (ret = get_uint(&v[3], l, "max_align", 32, rd)) < 0 ||
 	    (ret = get_uint(&v[4], l, "max_sectors", 0xffff, rd)) < 0 ||
 	    (ret = get_uint(&v[5], l, "erased_val", 0xff, rd)) < 0 ||
 	    (ret = get_uint(&v[6], l, "load_addr", 0xffffffffLL, rd)) < 0 ||
 	    (ret = mcr_json_get_bool(&s->pad_header, l, "pad_header", true, rd->subject)) < 0 ||
 	    (ret = mcr_json_get_bool(&s->pad, l, "pad", true, rd->subject)) < 0 ||
 	    (ret = mcr_json_get_bool(&s->confirm, l, "confirm", true, rd->subject)) < 0 ||
-	    (ret = mcr_json_get_bool(&s->overwrite_only, l, "overwrite_only", true, rd->subject)) < 0)
+	    (ret = mcr_json_get_bool(&s->overwrite_only, l, "overwrite_only", true, rd->subject)) <
+	            0)
 		return ret;
 	s->header_size = (uint32_t)v[0];
 	s->slot_size = (uint32_t)v[1];
@@ -213,10 +221,24 @@ static int parse_layout_numbers(struct mcr_image_spec *s, const cJSON *l, const 
 
 static int parse_layout(struct mcr_signreq *req, const cJSON *l, const struct reader *rd)
 {
-	static const char *const keys[] = {"version", "header_size", "pad_header", "slot_size", "align",
-					   "max_align", "max_sectors", "pad", "confirm", "overwrite_only",
-					   "erased_val", "load_addr", "security_counter", "public_key_format",
-					   "hash_alg", "key_type", "key_fingerprint", NULL};
+	static const char *const keys[] = {"version",
+	                                   "header_size",
+	                                   "pad_header",
+	                                   "slot_size",
+	                                   "align",
+	                                   "max_align",
+	                                   "max_sectors",
+	                                   "pad",
+	                                   "confirm",
+	                                   "overwrite_only",
+	                                   "erased_val",
+	                                   "load_addr",
+	                                   "security_counter",
+	                                   "public_key_format",
+	                                   "hash_alg",
+	                                   "key_type",
+	                                   "key_fingerprint",
+	                                   NULL};
 	const char *version, *format, *hash, *key_type;
 	int ret;
 
@@ -229,9 +251,11 @@ static int parse_layout(struct mcr_signreq *req, const cJSON *l, const struct re
 		return ret;
 	if (mcr_version_parse(&req->spec.version, version) < 0)
 		return mcr_error(MCR_EINPUT, "bad version '%s' in '%s'", version, rd->subject);
-	if (mcr_hash_parse(&req->spec.hash_alg, hash) < 0 || mcr_key_type_parse(&req->key_type, key_type) < 0 ||
+	if (mcr_hash_parse(&req->spec.hash_alg, hash) < 0 ||
+	    mcr_key_type_parse(&req->key_type, key_type) < 0 ||
 	    (strcmp(format, "hash") && strcmp(format, "full")))
-		return mcr_error(MCR_EINPUT, "bad hash_alg, key_type or public_key_format in '%s'", rd->subject);
+		return mcr_error(MCR_EINPUT, "bad hash_alg, key_type or public_key_format in '%s'",
+		                 rd->subject);
 	req->spec.full_public_key = req->full_public_key = !strcmp(format, "full");
 	req->digest_len = mcr_hash_len(req->spec.hash_alg);
 	return get_fingerprint(req->key_fingerprint, l, "key_fingerprint", rd);
@@ -275,8 +299,9 @@ static int parse_tag(struct mcr_signreq *req, const cJSON *o, const struct reade
 		goto out; /* the tag's own flaw, as the gate would report it */
 	if (ret == 0 && (strcmp(object, req->tag.tag_object) || strcmp(commit, req->tag.commit)))
 		ret = mcr_refuse("request.tag_mismatch",
-				 "request '%s' claims tag object %.12s and commit %.12s but its tag bytes are object %.12s for commit %.12s",
-				 rd->subject, object, commit, req->tag.tag_object, req->tag.commit);
+		                 "request '%s' claims tag object %.12s and commit %.12s but its "
+		                 "tag bytes are object %.12s for commit %.12s",
+		                 rd->subject, object, commit, req->tag.tag_object, req->tag.commit);
 out:
 	mcr_buf_release(&raw);
 	return ret;
@@ -288,26 +313,30 @@ static int parse_records(struct mcr_signreq *req, const cJSON *list, const struc
 	const cJSON *r;
 	int ret;
 
-	cJSON_ArrayForEach(r, list) {
+	cJSON_ArrayForEach(r, list)
+	{
 		struct mcr_signreq_record *rec = &req->records[req->record_count];
 
 		if (req->record_count == MCR_SIGNREQ_MAX_RECORDS)
 			return mcr_error(MCR_EINPUT, "more than %d build records in '%s'",
-					 MCR_SIGNREQ_MAX_RECORDS, rd->subject);
+			                 MCR_SIGNREQ_MAX_RECORDS, rd->subject);
 		mcr_buf_init(&rec->data);
 		req->record_count++;
 		if (!cJSON_IsObject(r) || (ret = mcr_json_check_keys(r, keys, rd->subject)) < 0 ||
 		    (ret = dup_string(&rec->name, r, "name", rd)) < 0 ||
 		    (ret = get_b64(&rec->data, r, "content", rd)) < 0)
-			return cJSON_IsObject(r) ? ret : mcr_error(MCR_EINPUT, "malformed record in '%s'", rd->subject);
+			return cJSON_IsObject(r) ? ret
+			                         : mcr_error(MCR_EINPUT, "malformed record in '%s'",
+			                                     rd->subject);
 	}
 	return 0;
 }
 
 static int parse_top(struct mcr_signreq *req, const cJSON *root, const struct reader *rd)
 {
-	static const char *const keys[] = {"format", "request_id", "created", "mcurelease_version",
-					   "product", "requester", "signer", "tag", "records", "image", NULL};
+	static const char *const keys[] = {"format",  "request_id", "created", "mcurelease_version",
+	                                   "product", "requester",  "signer",  "tag",
+	                                   "records", "image",      NULL};
 	const char *format, *id, *created;
 	const cJSON *tag, *records, *image;
 	int ret;
@@ -316,7 +345,8 @@ static int parse_top(struct mcr_signreq *req, const cJSON *root, const struct re
 	    (ret = mcr_json_get_string(&format, root, "format", true, rd->subject)) < 0)
 		return ret;
 	if (strcmp(format, MCR_SIGNREQ_FORMAT))
-		return mcr_error(MCR_EINPUT, "'%s' is not a signing request (format '%s')", rd->subject, format);
+		return mcr_error(MCR_EINPUT, "'%s' is not a signing request (format '%s')",
+		                 rd->subject, format);
 	if ((ret = mcr_json_get_string(&id, root, "request_id", true, rd->subject)) < 0 ||
 	    (ret = mcr_json_get_string(&created, root, "created", true, rd->subject)) < 0 ||
 	    (ret = dup_string(&req->mcurelease_version, root, "mcurelease_version", rd)) < 0 ||
@@ -328,7 +358,8 @@ static int parse_top(struct mcr_signreq *req, const cJSON *root, const struct re
 	    (ret = mcr_json_get_object(&image, root, "image", true, rd->subject)) < 0)
 		return ret;
 	if (strlen(id) != 36 || strlen(created) != 20 || strspn(id, "0123456789abcdef-") != 36)
-		return mcr_error(MCR_EINPUT, "malformed request_id or created time in '%s'", rd->subject);
+		return mcr_error(MCR_EINPUT, "malformed request_id or created time in '%s'",
+		                 rd->subject);
 	memcpy(req->request_id, id, 37);
 	memcpy(req->created, created, 21);
 	if ((ret = parse_image(req, image, rd)) < 0 || (ret = parse_records(req, records, rd)) < 0)
@@ -344,8 +375,9 @@ int mcr_signreq_parse(struct mcr_signreq *out, const char *text, size_t len, con
 
 	mcr_signreq_init(out);
 	if ((ret = mcr_json_parse(&root, text, len, subject)) == 0)
-		ret = cJSON_IsObject(root) ? parse_top(out, root, &rd) :
-					     mcr_error(MCR_EINPUT, "'%s' is not a JSON object", subject);
+		ret = cJSON_IsObject(root)
+		              ? parse_top(out, root, &rd)
+		              : mcr_error(MCR_EINPUT, "'%s' is not a JSON object", subject);
 	cJSON_Delete(root);
 	return ret;
 }

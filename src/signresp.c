@@ -49,7 +49,8 @@ static cJSON *event_ref(long long seq, const char *hash)
 	if (!seq)
 		return cJSON_CreateNull();
 	o = cJSON_CreateObject();
-	if (o && (mcr_json_add_int(o, "seq", seq) < 0 || mcr_json_add_string(o, "hash", hash) < 0)) {
+	if (o &&
+	    (mcr_json_add_int(o, "seq", seq) < 0 || mcr_json_add_string(o, "hash", hash) < 0)) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -77,7 +78,8 @@ static cJSON *key_json(const struct mcr_signresp *r)
 	cJSON *o = cJSON_CreateObject();
 
 	if (!o || mcr_json_add_string(o, "name", r->key_name) < 0 ||
-	    mcr_json_add_string(o, "key_type", r->key_name ? mcr_key_type_name(r->key_type) : NULL) < 0 ||
+	    mcr_json_add_string(o, "key_type",
+	                        r->key_name ? mcr_key_type_name(r->key_type) : NULL) < 0 ||
 	    mcr_json_add_string(o, "fingerprint", r->key_name ? r->key_fingerprint : NULL) < 0 ||
 	    mcr_json_add_string(o, "public_key_pem", r->public_key_pem) < 0) {
 		cJSON_Delete(o);
@@ -90,7 +92,8 @@ static cJSON *provenance_json(const struct mcr_signresp *r)
 {
 	cJSON *o = cJSON_CreateObject(), *tag = cJSON_CreateObject(), *list = cJSON_CreateArray();
 
-	if (!o || mcr_json_add_item(o, "tag_signer", tag) < 0 || mcr_json_add_item(o, "builders", list) < 0 ||
+	if (!o || mcr_json_add_item(o, "tag_signer", tag) < 0 ||
+	    mcr_json_add_item(o, "builders", list) < 0 ||
 	    mcr_json_add_string(tag, "format", r->tag_signer_format) < 0 ||
 	    mcr_json_add_string(tag, "identity", r->tag_signer_identity) < 0 ||
 	    mcr_json_add_string(tag, "key", r->tag_signer_key) < 0) {
@@ -101,7 +104,8 @@ static cJSON *provenance_json(const struct mcr_signresp *r)
 		const struct mcr_signresp_builder *b = &r->builders[i];
 		cJSON *e = cJSON_CreateObject();
 
-		if (!e || !cJSON_AddItemToArray(list, e) || mcr_json_add_string(e, "builder", b->builder) < 0 ||
+		if (!e || !cJSON_AddItemToArray(list, e) ||
+		    mcr_json_add_string(e, "builder", b->builder) < 0 ||
 		    mcr_json_add_string(e, "key", b->key) < 0 ||
 		    mcr_json_add_string(e, "record_sha256", b->record_sha256) < 0 ||
 		    mcr_json_add_string(e, "artifact", b->artifact) < 0) {
@@ -125,8 +129,10 @@ int mcr_signresp_write(const struct mcr_signresp *r, struct mcr_buf *out)
 	    (ret = mcr_json_add_int(o, "status", r->status)) < 0 ||
 	    (ret = mcr_json_add_string(o, "reason", r->reason)) < 0 ||
 	    (ret = mcr_json_add_string(o, "message", r->message)) < 0 ||
-	    (ret = mcr_json_add_string(o, "signed_at", r->signed_at[0] ? r->signed_at : NULL)) < 0 ||
-	    (ret = mcr_json_add_string(o, "signature", r->signature.len ? (char *)sig.data : NULL)) < 0 ||
+	    (ret = mcr_json_add_string(o, "signed_at", r->signed_at[0] ? r->signed_at : NULL)) <
+	            0 ||
+	    (ret = mcr_json_add_string(o, "signature",
+	                               r->signature.len ? (char *)sig.data : NULL)) < 0 ||
 	    (ret = mcr_json_add_item(o, "key", key_json(r))) < 0 ||
 	    (ret = mcr_json_add_item(o, "signer", embedded(r->signer_json))) < 0 ||
 	    (ret = mcr_json_add_item(o, "provenance", provenance_json(r))) < 0 ||
@@ -152,7 +158,7 @@ static int opt_dup(char **out, const cJSON *obj, const char *key, const char *su
 }
 
 static int hex_field(char *out, size_t hex_len, const cJSON *obj, const char *key, bool required,
-		     const char *subject)
+                     const char *subject)
 {
 	const char *text;
 	int ret;
@@ -161,8 +167,8 @@ static int hex_field(char *out, size_t hex_len, const cJSON *obj, const char *ke
 	if ((ret = mcr_json_get_string(&text, obj, key, required, subject)) < 0 || !text)
 		return ret;
 	if (strlen(text) != hex_len || strspn(text, "0123456789abcdef") != hex_len)
-		return mcr_error(MCR_EINPUT, "key '%s' in '%s' must be %zu lowercase hex digits", key,
-				 subject, hex_len);
+		return mcr_error(MCR_EINPUT, "key '%s' in '%s' must be %zu lowercase hex digits",
+		                 key, subject, hex_len);
 	memcpy(out, text, hex_len + 1);
 	return 0;
 }
@@ -179,7 +185,7 @@ static int opt_compact(char **out, const cJSON *obj, const char *key)
 }
 
 static int parse_event(long long *seq, char *hash, const cJSON *audit, const char *key,
-		       const char *subject)
+                       const char *subject)
 {
 	const cJSON *ref;
 	int ret;
@@ -205,6 +211,11 @@ static int parse_key(struct mcr_signresp *r, const cJSON *key, const char *subje
 		return ret;
 	if (type && mcr_key_type_parse(&r->key_type, type) < 0)
 		return mcr_error(MCR_EINPUT, "unknown key_type '%s' in '%s'", type, subject);
+	/* a key is named with its type and fingerprint, or not at all */
+	if (!r->key_name != !type || !r->key_name != !r->key_fingerprint[0])
+		return mcr_error(MCR_EINPUT,
+		                 "key in '%s' must give name, key_type and fingerprint together",
+		                 subject);
 	return 0;
 }
 
@@ -219,7 +230,8 @@ static int parse_provenance(struct mcr_signresp *r, const cJSON *p, const char *
 	    (ret = opt_dup(&r->tag_signer_identity, tag, "identity", subject)) < 0 ||
 	    (ret = opt_dup(&r->tag_signer_key, tag, "key", subject)) < 0)
 		return ret;
-	cJSON_ArrayForEach(b, list) {
+	cJSON_ArrayForEach(b, list)
+	{
 		struct mcr_signresp_builder *e = &r->builders[r->builder_count];
 
 		if (r->builder_count == MCR_SIGNRESP_MAX_BUILDERS)
@@ -260,9 +272,10 @@ static int parse_outcome(struct mcr_signresp *r, const cJSON *root, const char *
 
 static int parse_top(struct mcr_signresp *r, const cJSON *root, const char *subject)
 {
-	static const char *const keys[] = {"format", "request_id", "outcome", "status", "reason",
-					   "message", "signed_at", "signature", "key", "signer",
-					   "provenance", "audit", NULL};
+	static const char *const keys[] = {"format", "request_id", "outcome",    "status",
+	                                   "reason", "message",    "signed_at",  "signature",
+	                                   "key",    "signer",     "provenance", "audit",
+	                                   NULL};
 	const cJSON *key, *prov, *audit;
 	const char *format, *id;
 	int ret;
@@ -271,7 +284,8 @@ static int parse_top(struct mcr_signresp *r, const cJSON *root, const char *subj
 	    (ret = mcr_json_get_string(&format, root, "format", true, subject)) < 0)
 		return ret;
 	if (strcmp(format, MCR_SIGNRESP_FORMAT))
-		return mcr_error(MCR_EINPUT, "'%s' is not a signing response (format '%s')", subject, format);
+		return mcr_error(MCR_EINPUT, "'%s' is not a signing response (format '%s')",
+		                 subject, format);
 	if ((ret = mcr_json_get_string(&id, root, "request_id", true, subject)) < 0)
 		return ret;
 	if (strlen(id) != 36)
@@ -279,15 +293,18 @@ static int parse_top(struct mcr_signresp *r, const cJSON *root, const char *subj
 	memcpy(r->request_id, id, 37);
 	if ((ret = parse_outcome(r, root, subject)) < 0 ||
 	    (ret = mcr_json_get_object(&key, root, "key", true, subject)) < 0 ||
-	    (ret = parse_key(r, key, subject)) < 0 || (ret = opt_compact(&r->signer_json, root, "signer")) < 0 ||
+	    (ret = parse_key(r, key, subject)) < 0 ||
+	    (ret = opt_compact(&r->signer_json, root, "signer")) < 0 ||
 	    (ret = mcr_json_get_object(&prov, root, "provenance", true, subject)) < 0 ||
 	    (ret = parse_provenance(r, prov, subject)) < 0 ||
 	    (ret = mcr_json_get_object(&audit, root, "audit", true, subject)) < 0 ||
 	    (ret = opt_dup(&r->log_origin, audit, "log_origin", subject)) < 0 ||
 	    (ret = opt_dup(&r->checkpoint, audit, "checkpoint", subject)) < 0 ||
 	    (ret = opt_compact(&r->inclusion_proof, audit, "inclusion_proof")) < 0 ||
-	    (ret = parse_event(&r->requested_seq, r->requested_hash, audit, "requested", subject)) < 0 ||
-	    (ret = mcr_json_get_int(&r->previous_seq, audit, "previous_seq", false, 0, 1LL << 53, subject)) < 0)
+	    (ret = parse_event(&r->requested_seq, r->requested_hash, audit, "requested", subject)) <
+	            0 ||
+	    (ret = mcr_json_get_int(&r->previous_seq, audit, "previous_seq", false, 0, 1LL << 53,
+	                            subject)) < 0)
 		return ret;
 	return parse_event(&r->completed_seq, r->completed_hash, audit, "completed", subject);
 }
@@ -299,8 +316,9 @@ int mcr_signresp_parse(struct mcr_signresp *out, const char *text, size_t len, c
 
 	mcr_signresp_init(out);
 	if ((ret = mcr_json_parse(&root, text, len, subject)) == 0)
-		ret = cJSON_IsObject(root) ? parse_top(out, root, subject) :
-					     mcr_error(MCR_EINPUT, "'%s' is not a JSON object", subject);
+		ret = cJSON_IsObject(root)
+		              ? parse_top(out, root, subject)
+		              : mcr_error(MCR_EINPUT, "'%s' is not a JSON object", subject);
 	cJSON_Delete(root);
 	return ret;
 }

@@ -106,8 +106,12 @@ static void scan_validsig(struct gpg_status *st, const char *args)
 	st->validsig++;
 	if (n >= 1)
 		snprintf(st->key_fpr, sizeof(st->key_fpr), "%s", field[0]);
-	/* The tenth field, the primary key's fingerprint, is there since gpg 1.4.x. */
-	snprintf(st->primary_fpr, sizeof(st->primary_fpr), "%s", n >= 10 ? field[9] : field[0]);
+	/*
+	 * The tenth field, the primary key's fingerprint, is there since gpg 1.4.x.
+	 * Without fields (sscanf says EOF) field[0] was never written: no fingerprint.
+	 */
+	snprintf(st->primary_fpr, sizeof(st->primary_fpr), "%s",
+		 n >= 10 ? field[9] : n >= 1 ? field[0] : "");
 }
 
 static void scan_line(struct gpg_status *st, const char *line)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +16,14 @@
 #include "signfix.h"
 
 static struct mcr_signfix fx;
+
+static mode_t current_umask(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return mask;
+}
 
 static const char *out_path(const char *name)
 {
@@ -96,17 +105,6 @@ static void sign_ok(const char *tag, const char *image, const char *out)
 	mcr_test_result_release(&r);
 }
 
-static int verify_image(const char *image, const char *key)
-{
-	struct mcr_test_result r;
-	int status;
-
-	mcr_test_mcr(&r, NULL, "imgtool", "verify", "-k", key, image, NULL);
-	status = r.status;
-	mcr_test_result_release(&r);
-	return status;
-}
-
 static void file_sha256(char *hex, const char *path)
 {
 	struct mcr_buf data = MCR_BUF_INIT;
@@ -122,6 +120,7 @@ START_TEST(test_accepted)
 {
 	struct mcr_test_result r;
 	struct mcr_buf db = MCR_BUF_INIT;
+	struct stat st;
 	const char *image, *out;
 	char sha[65], *why = NULL;
 
@@ -135,8 +134,8 @@ START_TEST(test_accepted)
 	mcr_test_result_release(&r);
 
 	/* MCUboot would boot it with the release key, and only with it */
-	ck_assert_int_eq(verify_image(out, fx.release_pub), 0);
-	ck_assert_int_eq(verify_image(out, mcr_test_path("%s/cmd.pub.pem", fx.dir)), 1);
+	ck_assert_int_eq(mcr_signfix_verify_image(out, fx.release_pub), 0);
+	ck_assert_int_eq(mcr_signfix_verify_image(out, mcr_test_path("%s/cmd.pub.pem", fx.dir)), 1);
 	ck_assert_msg(mcr_test_schema_valid("provenance.schema.json", mcr_test_path("%s.intoto.json", out),
 					    &why), "provenance: %s", why);
 
@@ -160,6 +159,12 @@ START_TEST(test_accepted)
 		       "'.[0].data.signer | .backend == \"pkcs11\" and .never_extractable' >/dev/null",
 		       MCR_TEST_BINARY, fx.fw.git.config);
 	ck_assert_int_eq(mcr_signfix_audit_verify(&fx), 0);
+
+	/* the log is the owner's alone, and so are SQLite's files beside it */
+	ck_assert_int_eq(stat(fx.audit_db, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(stat(out, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644 & ~current_umask());
 
 	/* the PIN is nowhere in the log */
 	mcr_test_read(&db, fx.audit_db);
@@ -202,7 +207,7 @@ START_TEST(test_hex_output)
 			 out_path("fw.signed.hex"), "--hex-addr", "0x10000", NULL);
 	ck_assert_msg(r.status == 0, "sign: %.*s", (int)r.err.len, r.err.data);
 	mcr_test_result_release(&r);
-	ck_assert_int_eq(verify_image(out_path("fw.signed.hex"), fx.release_pub), 0);
+	ck_assert_int_eq(mcr_signfix_verify_image(out_path("fw.signed.hex"), fx.release_pub), 0);
 	mcr_test_sh_ok("head -c 15 '%s' | grep -q '^:020000040001F9'", out_path("fw.signed.hex"));
 	mcr_test_sh_ok("'%s' audit log --config '%s' --kind sign.completed --json | jq -e "
 		       "'.[0].data.signed_hex.name == \"fw.signed.hex\"' >/dev/null",
@@ -213,7 +218,7 @@ START_TEST(test_hex_output)
 	mcr_signfix_write_config(&fx);
 	sign_ok("v1.2.3", image, out_path("only.hex"));
 	mcr_test_sh_ok("head -c 15 '%s' | grep -q '^:020000040002F8'", out_path("only.hex"));
-	ck_assert_int_eq(verify_image(out_path("only.hex"), fx.release_pub), 0);
+	ck_assert_int_eq(mcr_signfix_verify_image(out_path("only.hex"), fx.release_pub), 0);
 }
 END_TEST
 
@@ -302,7 +307,7 @@ START_TEST(test_idempotent)
 	ck_assert_int_eq(count("sign.idempotent"), 1);
 	ck_assert_int_eq(count("sign.completed"), 2);
 	ck_assert_str_eq(event_field("sign.idempotent", "previous_seq"), "3");
-	ck_assert_int_eq(verify_image(out_path("second.bin"), fx.release_pub), 0);
+	ck_assert_int_eq(mcr_signfix_verify_image(out_path("second.bin"), fx.release_pub), 0);
 	ck_assert_int_eq(mcr_signfix_audit_verify(&fx), 0);
 }
 END_TEST
@@ -375,6 +380,29 @@ START_TEST(test_security_counter_fixed)
 	mcr_signfix_sign(&fx, &r, "v1.2.4", image, out_path("v124.bin"), NULL);
 	assert_outcome(&r, 1, "sign.refused", "policy.security_counter_rollback");
 	mcr_test_result_release(&r);
+}
+END_TEST
+
+/* Checkpoints published to a git ref: a ref missing when the log has checkpoints is said. */
+START_TEST(test_checkpoint_ref_missing_is_said)
+{
+	struct mcr_test_result r;
+	const char *image;
+
+	setup_release();
+	fx.extra_audit = "\"checkpoint_ref\": \"refs/mcurelease/checkpoints\"";
+	mcr_signfix_write_config(&fx);
+	image = strdup(mcr_signfix_build(&fx, "v1.2.3"));
+	sign_ok("v1.2.3", image, out_path("first.bin"));
+	mcr_test_sh_ok("git -C '%s' rev-parse -q --verify refs/mcurelease/checkpoints >/dev/null",
+		       fx.fw.git.repo);
+	mcr_test_sh_ok("git -C '%s' update-ref -d refs/mcurelease/checkpoints", fx.fw.git.repo);
+	mcr_signfix_sign(&fx, &r, "v1.2.3", image, out_path("second.bin"), NULL);
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_msg(contains(&r.err, "checkpoint ref 'refs/mcurelease/checkpoints' is missing"),
+		      "%.*s", (int)r.err.len, r.err.data);
+	mcr_test_result_release(&r);
+	free((char *)image);
 }
 END_TEST
 
@@ -617,8 +645,8 @@ START_TEST(test_signer_fault)
 	fx.release_signer = "fake-ok";
 	mcr_signfix_write_config(&fx);
 	sign_ok("v1.2.3", image, out_path("fw.bin"));
-	ck_assert_int_eq(verify_image(out_path("fw.bin"), mcr_test_path("%s/cmd.pub.pem", fx.dir)),
-			 0);
+	ck_assert_int_eq(mcr_signfix_verify_image(out_path("fw.bin"),
+						  mcr_test_path("%s/cmd.pub.pem", fx.dir)), 0);
 	free((char *)image);
 }
 END_TEST
@@ -801,6 +829,7 @@ int main(void)
 	tcase_add_test(history, test_security_counter_rollback);
 	tcase_add_test(history, test_security_counter_fixed);
 	tcase_add_test(history, test_tag_moved_and_version_reused);
+	tcase_add_test(history, test_checkpoint_ref_missing_is_said);
 	tcase_add_loop_test(refused, test_tag_refused, 0, sizeof(tag_cases) / sizeof(tag_cases[0]));
 	tcase_add_test(refused, test_records_refused);
 	tcase_add_test(refused, test_records_of_other_tag);

@@ -2,25 +2,19 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "buf.h"
+#include "fuzz_support.h"
 #include "ihex.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
 	struct mcr_buf out = MCR_BUF_INIT;
+	char path[FUZZ_PATH_MAX];
 	uint32_t base;
-	FILE *f;
 
 	/* the reader chooses HEX by the .hex name, so the bytes go to a real file */
-	if (!path[0])
-		snprintf(path, sizeof(path), "/dev/shm/mcr-fuzz-%d.hex", (int)getpid());
-	if (!(f = fopen(path, "wb")) || fwrite(data, 1, size, f) != size || fclose(f))
-		abort();
+	FUZZ_CHECK(fuzz_write_file(path, "input.hex", data, size) == 0);
 	mcr_ihex_read(&out, &base, path, false);
 	mcr_buf_release(&out);
 	mcr_ihex_read(&out, &base, path, true);

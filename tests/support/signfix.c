@@ -47,7 +47,7 @@ const char *mcr_signfix_write_config(struct mcr_signfix *fx)
 	mcr_buf_addf(&text, "{\n  \"product\": \"fw-test\",\n");
 	add_signers(&text, fx);
 	mcr_buf_addf(&text, "  \"policy\": {\n    \"tag\": {\"ssh_allowed_signers\": \"%s\", "
-		     "\"pin_store\": \"%s/pins.json\"},\n", fw->git.allowed_signers, fx->dir);
+		     "\"pin_store\": \"%s\"},\n", fw->git.allowed_signers, fw->git.pin_store);
 	mcr_buf_addf(&text, "    \"builders\": {\"quorum\": %u, \"allowed_signers\": \"%s\"},\n",
 		     fw->quorum, fw->builders_allowed);
 	mcr_buf_addf(&text, "    \"release_signer\": \"%s\"%s%s\n  },\n",
@@ -58,12 +58,14 @@ const char *mcr_signfix_write_config(struct mcr_signfix *fx)
 	mcr_buf_addf(&text, "  \"build\": {\"command\": [\"make\"], "
 		     "\"artifacts\": [\"build/fw.bin\", \"build/fw.elf\"], \"work_dir\": \"%s\"},\n",
 		     fw->work_dir);
-	mcr_buf_addf(&text, "  \"audit\": {\"database\": \"%s\", \"log_signer\": \"log\"}\n}\n",
-		     fx->audit_db);
+	mcr_buf_addf(&text, "  \"audit\": {\"database\": \"%s\", \"log_signer\": \"log\"%s%s}\n}\n",
+		     fx->audit_db, fx->extra_audit ? ", " : "", fx->extra_audit ? fx->extra_audit : "");
 	mcr_test_write(fw->git.config, text.data, text.len);
 	mcr_buf_release(&text);
 	return fw->git.config;
 }
+
+const char *mcr_signfix_release_key_type = "EC:prime256v1";
 
 void mcr_signfix_setup(struct mcr_signfix *fx, const char *tag)
 {
@@ -74,7 +76,7 @@ void mcr_signfix_setup(struct mcr_signfix *fx, const char *tag)
 	snprintf(fx->audit_db, sizeof(fx->audit_db), "%s/audit.db", fx->dir);
 	snprintf(fx->state, sizeof(fx->state), "%s/fake-state", fx->dir);
 	mcr_hsmfix_init(&fx->hsm, mcr_test_path("%s/hsm", fx->dir));
-	mcr_hsmfix_keygen(&fx->hsm, "EC:prime256v1", "10", "release");
+	mcr_hsmfix_keygen(&fx->hsm, mcr_signfix_release_key_type, "10", "release");
 	snprintf(fx->release_pub, sizeof(fx->release_pub), "%s/hsm/release.pub.pem", fx->dir);
 	mcr_test_sh_ok("cd '%s' && mkdir -p fake-state && "
 		       "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out dev.pem && "
@@ -164,4 +166,15 @@ int mcr_signfix_count_events(struct mcr_signfix *fx, const char *kind)
 		count = atoi((char *)r.out.data);
 	mcr_test_result_release(&r);
 	return count;
+}
+
+int mcr_signfix_verify_image(const char *image, const char *key)
+{
+	struct mcr_test_result r;
+	int status;
+
+	mcr_test_mcr(&r, NULL, "imgtool", "verify", "-k", key, image, NULL);
+	status = r.status;
+	mcr_test_result_release(&r);
+	return status;
 }

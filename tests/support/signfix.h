@@ -15,7 +15,8 @@
  * "log" (an Ed25519 file key signing audit checkpoints) and one command
  * signer "fake-MODE" per mode in fake_modes, running fake-signer.sh MODE with
  * the P-256 key cmd.pem (public key pinned: cmd.pub.pem; "fake-wrongkey"
- * signs with dev.pem instead). The audit database is DIR/audit.db.
+ * signs with dev.pem instead). The audit database is audit_db (DIR/audit.db), the tag pin
+ * store fw.git.pin_store (DIR/pins.json); change either and rewrite the config for a fresh one.
  */
 struct mcr_signfix {
 	struct mcr_fwfix fw;
@@ -27,9 +28,13 @@ struct mcr_signfix {
 	const char *release_signer;	       /* policy.release_signer; NULL: "release" */
 	const char *extra_policy;	       /* JSON members added to "policy" */
 	const char *extra_image;	       /* JSON members added to "image" */
+	const char *extra_audit;	       /* JSON members added to "audit" */
 	const char *fake_modes[8];	       /* NULL-terminated */
 	bool no_records;		       /* mcr_signfix_sign passes no record files */
 };
+
+/* The release key's type on the token (pkcs11-tool --key-type); the default is EC:prime256v1. */
+extern const char *mcr_signfix_release_key_type;
 
 /* Everything above, tag signed (SSH) at the firmware commit, builder quorum 2, config written. */
 void mcr_signfix_setup(struct mcr_signfix *fx, const char *tag);
@@ -59,5 +64,8 @@ int mcr_signfix_sign(struct mcr_signfix *fx, struct mcr_test_result *r, const ch
 int mcr_signfix_audit_verify(struct mcr_signfix *fx);
 /* How many events of kind (e.g. "sign.requested") the log holds, by 'audit list --json'. */
 int mcr_signfix_count_events(struct mcr_signfix *fx, const char *kind);
+
+/* 'mcurelease imgtool verify -k KEY IMAGE' (what MCUboot would accept): its exit status. */
+int mcr_signfix_verify_image(const char *image, const char *key);
 
 #endif

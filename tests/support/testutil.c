@@ -43,10 +43,13 @@ static void stop_gpg_agents(const char *dir)
 static void remove_tmpdirs(void)
 {
 	for (int i = 0; i < tmpdir_count; i++) {
-		if (!getenv("MCR_TEST_KEEP") && tmpdir_owner[i] == getpid()) {
-			stop_gpg_agents(tmpdirs_to_remove[i]);
-			mcr_fileio_remove_tree(tmpdirs_to_remove[i]);
+		if (tmpdir_owner[i] != getpid()) {
+			free(tmpdirs_to_remove[i]);
+			continue;
 		}
+		stop_gpg_agents(tmpdirs_to_remove[i]);
+		if (!getenv("MCR_TEST_KEEP"))
+			mcr_fileio_remove_tree(tmpdirs_to_remove[i]);
 		free(tmpdirs_to_remove[i]);
 	}
 	tmpdir_count = 0;
@@ -106,8 +109,52 @@ static void drain(int fd, struct mcr_buf *into, bool *open_flag)
 		*open_flag = false;
 }
 
+/*
+ * MCR_TEST_WRAP (space-separated words, e.g. "valgrind -q --error-exitcode=99" or
+ * "strace -ff -o DIR/trace") is put before every run of the built binary, so a whole
+ * suite can be run under a tool without changing a test.
+ */
+static const char *const *wrapped(const char *const *argv, const char **out, size_t out_len,
+				  char *words, size_t words_len)
+{
+	const char *wrap = getenv("MCR_TEST_WRAP");
+	size_t n = 0;
+
+	if (!wrap || !*wrap || strcmp(argv[0], MCR_TEST_BINARY))
+		return argv;
+	snprintf(words, words_len, "%s", wrap);
+	for (char *w = strtok(words, " "); w && n + 1 < out_len; w = strtok(NULL, " "))
+		out[n++] = w;
+	for (size_t i = 0; argv[i] && n + 1 < out_len; i++)
+		out[n++] = argv[i];
+	out[n] = NULL;
+	return out;
+}
+
+/* MCR_TEST_TRANSCRIPT names a file that gets every command run and all it printed. */
+static void transcribe(const char *const *argv, const struct mcr_test_result *r)
+{
+	const char *path = getenv("MCR_TEST_TRANSCRIPT");
+	FILE *f;
+
+	if (!path || !*path || !(f = fopen(path, "a")))
+		return;
+	/* a fixture's own commands may carry the secrets it sets up: only their output counts */
+	fputs("$", f);
+	for (size_t i = 0; argv[i] && !strcmp(argv[0], MCR_TEST_BINARY); i++)
+		fprintf(f, " %s", argv[i]);
+	if (strcmp(argv[0], MCR_TEST_BINARY))
+		fprintf(f, " (%s, a test's own command)", argv[0]);
+	fprintf(f, "\n%.*s%.*s[exit %d]\n", (int)r->out.len, r->out.data, (int)r->err.len,
+		r->err.data, r->status);
+	fclose(f);
+}
+
 void mcr_test_exec(struct mcr_test_result *r, const char *const *argv, const char *stdin_data)
 {
+	const char *wrapped_argv[160];
+	char wrap_words[2048];
+	const char *const *run = wrapped(argv, wrapped_argv, 160, wrap_words, sizeof(wrap_words));
 	int in[2], out[2], err[2], wstatus;
 	size_t in_len = stdin_data ? strlen(stdin_data) : 0, in_done = 0;
 	bool out_open = true, err_open = true;
@@ -125,8 +172,8 @@ void mcr_test_exec(struct mcr_test_result *r, const char *const *argv, const cha
 		dup2(out[1], 1);
 		dup2(err[1], 2);
 		close(in[0]), close(in[1]), close(out[0]), close(out[1]), close(err[0]), close(err[1]);
-		execvp(argv[0], (char *const *)argv);
-		fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
+		execvp(run[0], (char *const *)run);
+		fprintf(stderr, "cannot run %s: %s\n", run[0], strerror(errno));
 		_exit(127);
 	}
 	close(in[0]), close(out[1]), close(err[1]);
@@ -157,6 +204,7 @@ void mcr_test_exec(struct mcr_test_result *r, const char *const *argv, const cha
 	while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
 		;
 	r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+	transcribe(argv, r);
 }
 
 void mcr_test_mcr(struct mcr_test_result *r, const char *stdin_data, ...)

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "error.h"
 #include "image.h"
+#include "layout.h"
 #include "policy.h"
 #include "testutil.h"
 
@@ -349,34 +350,43 @@ START_TEST(test_buildrec_policy_given_tag_ids)
 }
 END_TEST
 
-static void image_config(struct mcr_image_config *ic)
+/* The parts of a config the layout reads. */
+static void layout_config(struct mcr_config *cfg, const char *counter_rule)
 {
-	memset(ic, 0, sizeof(*ic));
-	ic->header_size = 0x200;
-	ic->slot_size = 0x20000;
-	ic->align = 4;
-	ic->max_sectors = 128;
-	ic->erased_val = 0xff;
-	ic->public_key_format = "hash";
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->path = "test.json";
+	cfg->image.header_size = 0x200;
+	cfg->image.slot_size = 0x20000;
+	cfg->image.align = 4;
+	cfg->image.max_sectors = 128;
+	cfg->image.erased_val = 0xff;
+	cfg->image.public_key_format = "hash";
+	cfg->policy.security_counter = counter_rule;
 }
 
+/* The layout builders record digests with (layout.c, shared with the release job). */
 START_TEST(test_buildrec_image_spec)
 {
-	struct mcr_image_config ic;
+	struct mcr_config cfg;
 	struct mcr_image_spec spec;
 	struct mcr_version v = {1, 2, 3, 4};
 
-	image_config(&ic);
-	ck_assert_int_eq(mcr_buildrec_image_spec(&spec, &ic, "auto", &v), 0);
+	layout_config(&cfg, "auto");
+	ck_assert_int_eq(mcr_layout_release(&spec, &cfg, &v, MCR_HASH_SHA256), 0);
 	ck_assert(spec.has_security_counter);
 	ck_assert_uint_eq(spec.security_counter, 0x01020003);
 	ck_assert_uint_eq(spec.header_size, 0x200);
-	ck_assert_int_eq(mcr_buildrec_image_spec(&spec, &ic, "none", &v), 0);
+	layout_config(&cfg, "none");
+	ck_assert_int_eq(mcr_layout_release(&spec, &cfg, &v, MCR_HASH_SHA384), 0);
 	ck_assert(!spec.has_security_counter);
-	ck_assert_int_eq(mcr_buildrec_image_spec(&spec, &ic, "0x10", &v), 0);
+	ck_assert_int_eq(spec.hash_alg, MCR_HASH_SHA384);
+	layout_config(&cfg, "0x10");
+	ck_assert_int_eq(mcr_layout_release(&spec, &cfg, &v, MCR_HASH_SHA256), 0);
 	ck_assert_uint_eq(spec.security_counter, 16);
-	ck_assert_int_eq(mcr_buildrec_image_spec(&spec, &ic, "-1", &v), MCR_EINPUT);
-	ck_assert_int_eq(mcr_buildrec_image_spec(&spec, &ic, "0x100000000", &v), MCR_EINPUT);
+	layout_config(&cfg, "-1");
+	ck_assert_int_eq(mcr_layout_release(&spec, &cfg, &v, MCR_HASH_SHA256), MCR_EINPUT);
+	layout_config(&cfg, "0x100000000");
+	ck_assert_int_eq(mcr_layout_release(&spec, &cfg, &v, MCR_HASH_SHA256), MCR_EINPUT);
 }
 END_TEST
 
@@ -384,14 +394,14 @@ START_TEST(test_buildrec_measure)
 {
 	const char *root = mcr_test_tmpdir();
 	struct mcr_buildrec_artifact a;
-	struct mcr_image_config ic;
+	struct mcr_config cfg;
 	struct mcr_image_spec spec;
 	struct mcr_version v = {1, 2, 3, 0};
 	char sha[128] = "";
 	FILE *f;
 
-	image_config(&ic);
-	ck_assert_int_eq(mcr_buildrec_image_spec(&spec, &ic, "auto", &v), 0);
+	layout_config(&cfg, "auto");
+	ck_assert_int_eq(mcr_layout_release(&spec, &cfg, &v, MCR_HASH_SHA256), 0);
 	mcr_test_sh_ok("cd '%s' && head -c 512 /dev/zero > img.bin && printf 'firmware' >> img.bin && "
 		       "printf 'no header' > raw.bin && ln -s /etc/hostname escape && mkdir sub && "
 		       "sha256sum img.bin | cut -d' ' -f1 > img.sha", root);

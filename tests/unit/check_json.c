@@ -29,6 +29,30 @@ START_TEST(test_json_canonical_sorts_and_compacts)
 }
 END_TEST
 
+static void pretty(const char *text, const char *expected)
+{
+	struct mcr_buf out = MCR_BUF_INIT;
+	cJSON *root = NULL;
+
+	ck_assert_int_eq(mcr_json_parse(&root, text, strlen(text), "t"), 0);
+	ck_assert_int_eq(mcr_json_pretty(&out, root), 0);
+	ck_assert_str_eq((char *)out.data, expected);
+	mcr_buf_release(&out);
+	cJSON_Delete(root);
+}
+
+/* Members one per line in their own order, arrays on one line, integers exact up to 2^53
+ * (cJSON_Print alone writes 9007199254740991 as 9.00719925474099e+15). */
+START_TEST(test_json_pretty_layout_and_exact_integers)
+{
+	pretty("{\"b\":[1,{\"x\":\"y\\n\"},[],{}],\"a\":{},\"n\":null}",
+	       "{\n  \"b\": [1, {\n    \"x\": \"y\\n\"\n  }, [], {\n  }],\n  \"a\": {\n  },\n"
+	       "  \"n\": null\n}\n");
+	pretty("[9007199254740991, -1000000000000001, 0.5, 1e300]",
+	       "[9007199254740991, -1000000000000001, 0.5, 1e+300]\n");
+}
+END_TEST
+
 START_TEST(test_json_canonical_refuses_fractions_and_duplicates)
 {
 	struct mcr_buf out = MCR_BUF_INIT;
@@ -92,6 +116,7 @@ static Suite *json_suite(void)
 
 	tcase_add_test(tc, test_json_canonical_sorts_and_compacts);
 	tcase_add_test(tc, test_json_canonical_refuses_fractions_and_duplicates);
+	tcase_add_test(tc, test_json_pretty_layout_and_exact_integers);
 	tcase_add_test(tc, test_json_parse_errors_name_the_input);
 	tcase_add_test(tc, test_json_getters);
 	suite_add_tcase(s, tc);
