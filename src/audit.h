@@ -309,5 +309,17 @@ int mcr_audit_proof_consistency(struct mcr_audit *log, long long old_size,
 int mcr_audit_proof_verify(const char *proof_json, size_t proof_len, const char *subject,
                            const char *checkpoint_note, const char *old_checkpoint_note,
                            const struct mcr_key *key, const char *origin, struct mcr_buf *summary);
+/*
+ * As mcr_audit_proof_verify against the document's own checkpoint, for a
+ * caller that acts on the event: only an inclusion proof will do (any other
+ * type is MCR_EREFUSED, audit.bad_proof), and on success *proven gets the
+ * event whose leaf hash the proof led from: seq, prev_hash, hash and the
+ * exact body (kind, actor and time stay NULL). The caller releases it with
+ * mcr_audit_event_release.
+ */
+int mcr_audit_proof_verify_inclusion(struct mcr_audit_event *proven, const char *proof_json,
+                                     size_t proof_len, const char *subject,
+                                     const struct mcr_key *key, const char *origin,
+                                     struct mcr_buf *summary);
 
 #endif

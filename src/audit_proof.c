@@ -222,9 +222,25 @@ static void describe_body(const char *body, char *kind, size_t kind_len, char *t
 	cJSON_Delete(envelope);
 }
 
+/* What the proof proved: the event whose leaf hash it led from, for a caller that acts on it. */
+static int keep_proven(struct mcr_audit_event *proven, long long seq,
+                       const unsigned char prev[MCR_AUDIT_HASH_LEN],
+                       const unsigned char hash[MCR_AUDIT_HASH_LEN], const char *body)
+{
+	if (!proven)
+		return 0;
+	if (!(proven->body = strdup(body)))
+		return mcr_error(MCR_ESYS, "out of memory");
+	proven->seq = seq;
+	proven->body_len = strlen(body);
+	memcpy(proven->prev_hash, prev, MCR_AUDIT_HASH_LEN);
+	memcpy(proven->hash, hash, MCR_AUDIT_HASH_LEN);
+	return 0;
+}
+
 static int verify_inclusion(struct mcr_merkle_hasher *hasher, const cJSON *doc,
                             const struct mcr_checkpoint *cp, const char *subject,
-                            struct mcr_buf *summary)
+                            struct mcr_buf *summary, struct mcr_audit_event *proven)
 {
 	unsigned char prev[MCR_AUDIT_HASH_LEN], claimed[MCR_AUDIT_HASH_LEN],
 	        actual[MCR_AUDIT_HASH_LEN];
@@ -254,9 +270,11 @@ static int verify_inclusion(struct mcr_merkle_hasher *hasher, const cJSON *doc,
 		        "proof '%s' does not lead from event %lld to the checkpoint's root",
 		        subject, seq);
 	describe_body(body, kind, sizeof(kind), time, sizeof(time));
-	return summary ? mcr_buf_addf(summary, "event %lld (%s, %s) is in log '%s' of %lld events",
-	                              seq, kind, time, cp->origin, cp->size)
-	               : 0;
+	if (summary &&
+	    (ret = mcr_buf_addf(summary, "event %lld (%s, %s) is in log '%s' of %lld events", seq,
+	                        kind, time, cp->origin, cp->size)) < 0)
+		return ret;
+	return keep_proven(proven, seq, prev, actual, body);
 }
 
 /* A checkpoint the reader kept must be the proof's old tree, signed by the same key. */
@@ -329,9 +347,11 @@ static int signed_checkpoint(struct mcr_checkpoint *cp, const cJSON *doc, const 
 	return 0;
 }
 
-int mcr_audit_proof_verify(const char *proof_json, size_t proof_len, const char *subject,
-                           const char *checkpoint_note, const char *old_checkpoint_note,
-                           const struct mcr_key *key, const char *origin, struct mcr_buf *summary)
+/* Both entry points; proven non-NULL: an inclusion proof only, and what it proved. */
+static int verify_doc(const char *proof_json, size_t proof_len, const char *subject,
+                      const char *checkpoint_note, const char *old_checkpoint_note,
+                      const struct mcr_key *key, const char *origin, struct mcr_buf *summary,
+                      struct mcr_audit_event *proven)
 {
 	struct mcr_merkle_hasher *hasher = NULL;
 	struct mcr_checkpoint cp = {0};
@@ -340,12 +360,20 @@ int mcr_audit_proof_verify(const char *proof_json, size_t proof_len, const char 
 	int ret;
 
 	if ((ret = mcr_json_parse(&doc, proof_json, proof_len, subject)) < 0 ||
-	    (ret = mcr_json_get_string(&type, doc, "type", true, subject)) < 0 ||
-	    (ret = mcr_merkle_hasher_new(&hasher)) < 0 ||
+	    (ret = mcr_json_get_string(&type, doc, "type", true, subject)) < 0)
+		goto out;
+	/* a consistency proof proves no event: taken for one, it would vouch for any body */
+	if (proven && strcmp(type, INCLUSION_TYPE)) {
+		ret = mcr_refuse("audit.bad_proof",
+		                 "proof '%s' is of type '%s', not an inclusion proof of an event",
+		                 subject, type);
+		goto out;
+	}
+	if ((ret = mcr_merkle_hasher_new(&hasher)) < 0 ||
 	    (ret = signed_checkpoint(&cp, doc, checkpoint_note, key, origin, subject)) < 0)
 		goto out;
 	if (!strcmp(type, INCLUSION_TYPE))
-		ret = verify_inclusion(hasher, doc, &cp, subject, summary);
+		ret = verify_inclusion(hasher, doc, &cp, subject, summary, proven);
 	else if (!strcmp(type, CONSISTENCY_TYPE))
 		ret = verify_consistency(hasher, doc, &cp, old_checkpoint_note, key, subject,
 		                         summary);
@@ -355,5 +383,30 @@ out:
 	mcr_checkpoint_release(&cp);
 	mcr_merkle_hasher_free(hasher);
 	cJSON_Delete(doc);
+	return ret;
+}
+
+int mcr_audit_proof_verify(const char *proof_json, size_t proof_len, const char *subject,
+                           const char *checkpoint_note, const char *old_checkpoint_note,
+                           const struct mcr_key *key, const char *origin, struct mcr_buf *summary)
+{
+	return verify_doc(proof_json, proof_len, subject, checkpoint_note, old_checkpoint_note, key,
+	                  origin, summary, NULL);
+}
+
+int mcr_audit_proof_verify_inclusion(struct mcr_audit_event *proven, const char *proof_json,
+                                     size_t proof_len, const char *subject,
+                                     const struct mcr_key *key, const char *origin,
+                                     struct mcr_buf *summary)
+{
+	struct mcr_audit_event event = {0};
+	int ret;
+
+	if ((ret = verify_doc(proof_json, proof_len, subject, NULL, NULL, key, origin, summary,
+	                      &event)) == 0) {
+		*proven = event; /* the caller's now */
+		memset(&event, 0, sizeof(event));
+	}
+	mcr_audit_event_release(&event);
 	return ret;
 }

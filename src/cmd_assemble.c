@@ -102,6 +102,18 @@ static int read_both(struct mcr_release_report *r, const char *request, const ch
 	return ret;
 }
 
+/* A host hands out a signature only once its sign.completed event holds it. */
+static int check_completed(const struct mcr_signreq *req, const struct mcr_signresp *resp)
+{
+	if (strcmp(resp->outcome, "signed") || resp->completed_seq > 0 ||
+	    strcmp(resp->request_id, req->request_id))
+		return 0; /* refusals, and answers to other requests, are judged when staged */
+	return mcr_refuse("response.not_completed",
+	                  "response to request %s says signed but names no sign.completed event: "
+	                  "the signing host did not record the signature",
+	                  req->request_id);
+}
+
 /* The key the response must be signed with: --key, else the config's pin. */
 static int pinned_key(struct mcr_key **key, struct mcr_config **config,
                       const struct assemble_opts *o)
@@ -126,6 +138,7 @@ static int assemble(const struct assemble_opts *o, char **files, struct mcr_rele
 
 	if ((ret = mcr_release_output_paths(r, files[2], o->output, o->provenance)) < 0 ||
 	    (ret = read_both(r, files[0], files[1])) < 0 ||
+	    (ret = check_completed(&r->req, &r->resp)) < 0 ||
 	    (ret = pinned_key(&key, &config, o)) < 0)
 		goto out;
 	paths.image = r->image_path;

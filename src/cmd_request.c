@@ -42,6 +42,9 @@ static int request_option(void *ctx, int id, const char *arg, const char *arg2)
 	case OPT_REQUESTER:
 		o->requester = arg;
 		break;
+	case OPT_KEY:
+		o->key_path = arg;
+		break;
 	case OPT_JSON:
 		o->json = true;
 		break;

@@ -183,7 +183,7 @@ struct unprotected {
 	bool has_hash, has_pure, has_key, has_sig, key_before_sig;
 };
 
-static bool is_sig_tlv(unsigned type)
+bool mcr_image_is_signature_tlv(unsigned type)
 {
 	return type == MCR_TLV_RSA2048_PSS || type == MCR_TLV_ECDSA_SIG ||
 	       type == MCR_TLV_RSA3072_PSS || type == MCR_TLV_ED25519;
@@ -202,7 +202,7 @@ static int collect_one(const struct mcr_image_parsed *p, struct unprotected *u,
 		slot = &u->pure, seen = &u->has_pure;
 	else if (e->type == MCR_TLV_KEYHASH || e->type == MCR_TLV_PUBKEY)
 		slot = &u->key, seen = &u->has_key;
-	else if (is_sig_tlv(e->type))
+	else if (mcr_image_is_signature_tlv(e->type))
 		slot = &u->sig, seen = &u->has_sig;
 	if (!slot)
 		return mcr_refuse("image.unexpected_tlv",

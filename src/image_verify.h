@@ -62,6 +62,9 @@ struct mcr_image_verdict {
 int mcr_image_verify_file(const char *path, const struct mcr_key *const *keys, size_t key_count,
 			  struct mcr_image_verdict *verdict);
 
+/* Whether a TLV type is a signature (RSA-2048/3072 PSS, ECDSA, Ed25519). */
+bool mcr_image_is_signature_tlv(unsigned type);
+
 /*
  * Checks one signature TLV value as MCUboot would: ECDSA may carry imgtool's
  * --pad-sig zero padding after its DER; Ed25519 signs the digest bytes, or

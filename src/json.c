@@ -174,6 +174,8 @@ static int add_number(struct mcr_buf *out, double v)
 
 	if (isnan(v) || isinf(v))
 		return mcr_buf_add_str(out, "null");
+	if (v == 0 && signbit(v))
+		return mcr_buf_add_str(out, "-0"); /* as read, and as cJSON writes it */
 	if (v == floor(v) && fabs(v) <= MAX_SAFE_INT)
 		return mcr_buf_addf(out, "%lld", (long long)v);
 	snprintf(text, sizeof(text), "%1.15g", v);

@@ -251,8 +251,12 @@ int mcr_release_complete(const struct mcr_release_host *host, const struct mcr_s
 	int ret;
 
 	if ((ret = mcr_release_completed_body(&body, req, resp, outputs)) < 0 ||
-	    (ret = append(host, "sign.completed", body, &entry)) < 0)
-		return ret;
+	    (ret = append(host, "sign.completed", body, &entry)) < 0) {
+		/* a signature the log does not hold as completed is never handed out */
+		mcr_buf_release(&resp->signature);
+		resp->signed_at[0] = '\0';
+		return record_outcome(host, req, resp, "complete", ret);
+	}
 	resp->completed_seq = entry.seq;
 	mcr_hex_encode(resp->completed_hash, entry.hash, sizeof(entry.hash));
 	if (!host->log_signer)

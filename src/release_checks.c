@@ -2,6 +2,7 @@
 #include "release_checks.h"
 
 #include "audit.h"
+#include "buf.h"
 #include "config.h"
 #include "error.h"
 #include "json.h"
@@ -190,9 +191,14 @@ int mcr_release_check_layout(const struct mcr_release_host *host, const struct m
 	return 0;
 }
 
-/* What the log says about earlier signatures: of this tag, and of any security counter. */
+/*
+ * What the log says about earlier signatures: of this tag, and of any security counter.
+ * "The same image" is the same digest, the bytes the signature covers: the image's own SHA-256
+ * in a request comes from the runner, and a host takes nothing on the runner's word.
+ */
 struct history {
 	const struct mcr_signreq *req;
+	char digest_hex[2 * MCR_HASH_MAX_LEN + 1]; /* the request's digest */
 	long long same_bytes_seq;   /* a completed signature of this tag for the same image */
 	long long other_bytes_seq;  /* ... for another image */
 	long long other_object_seq; /* ... as another tag object */
@@ -207,7 +213,8 @@ static int visit_completed(void *ctx, const struct mcr_audit_event *event)
 	cJSON *body = cJSON_ParseWithLength(event->body, event->body_len);
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(body, "data");
 	const cJSON *tag = cJSON_GetObjectItemCaseSensitive(d, "tag");
-	const cJSON *image = cJSON_GetObjectItemCaseSensitive(d, "image_sha256");
+	const cJSON *digest = cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(d, "digest"), "hex");
 	const cJSON *object = cJSON_GetObjectItemCaseSensitive(d, "tag_object");
 	const cJSON *counter = cJSON_GetObjectItemCaseSensitive(d, "security_counter");
 
@@ -220,8 +227,7 @@ static int visit_completed(void *ctx, const struct mcr_audit_event *event)
 			h->other_object_seq = event->seq;
 			snprintf(h->other_object, sizeof(h->other_object), "%s",
 			         object->valuestring);
-		} else if (cJSON_IsString(image) &&
-		           !strcmp(image->valuestring, h->req->image_sha256)) {
+		} else if (cJSON_IsString(digest) && !strcmp(digest->valuestring, h->digest_hex)) {
 			h->same_bytes_seq = event->seq;
 		} else {
 			h->other_bytes_seq = event->seq;
@@ -235,8 +241,10 @@ int mcr_release_check_history(const struct mcr_release_host *host, const struct 
                               long long *previous_seq, const char **stage)
 {
 	struct mcr_audit_filter filter = {0};
-	struct history h = {req, 0, 0, 0, "", -1, 0};
+	struct history h = {req, "", 0, 0, 0, "", -1, 0};
 	int ret;
+
+	mcr_hex_encode(h.digest_hex, req->digest, req->digest_len);
 
 	*previous_seq = 0;
 	*stage = "log";

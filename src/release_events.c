@@ -92,7 +92,7 @@ int mcr_release_requested_body(cJSON **out, const struct mcr_signreq *req,
 	if (!d || !facts || (ret = mcr_signer_describe(signer, facts)) < 0) {
 		cJSON_Delete(d);
 		cJSON_Delete(facts);
-		return mcr_error(MCR_ESYS, "out of memory");
+		return d && facts ? ret : mcr_error(MCR_ESYS, "out of memory");
 	}
 	if ((ret = add_common(d, req)) < 0 ||
 	    (ret = mcr_json_add_string(d, "mode", is_local ? "local" : "remote")) < 0 ||

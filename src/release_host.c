@@ -106,6 +106,12 @@ int mcr_host_job_run(const struct mcr_host_job *job, const char *text, size_t le
 	r->has_request = true;
 	ret = judge_and_sign(&s, &mark, r);
 out:
+	/* whatever stopped the job, the runner gets an answer that says so */
+	if (ret < 0 && r->has_response && !r->resp.outcome[0])
+		mcr_release_note_outcome(&r->resp, ret);
+	if (r->has_response && !r->resp.request_id[0] &&
+	    salvage_id(r->resp.request_id, text, len > MCR_REQUEST_MAX_BYTES ? 0 : len) < 0)
+		r->has_response = false;
 	mcr_release_session_close(&s);
 	return ret;
 }

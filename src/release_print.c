@@ -155,8 +155,11 @@ static int print_json(const struct mcr_release_print *o, const struct mcr_releas
 	    (err = mcr_json_add_string(obj, "response",
 	                               r->has_response ? o->response_path : NULL)) < 0 ||
 	    (err = mcr_json_add_int(obj, "requested_seq", r->resp.requested_seq)) < 0 ||
-	    (err = mcr_json_add_int(obj, "completed_seq", r->resp.completed_seq)) < 0 ||
-	    (err = mcr_json_add_item(obj, "timings_ms", timings)) < 0)
+	    (err = mcr_json_add_int(obj, "completed_seq", r->resp.completed_seq)) < 0) {
+		cJSON_Delete(timings); /* not handed over yet: still ours */
+		goto out;
+	}
+	if ((err = mcr_json_add_item(obj, "timings_ms", timings)) < 0) /* takes it, even failing */
 		goto out;
 	for (int i = 0; i < MCR_PHASE_COUNT && err == 0; i++)
 		err = mcr_json_add_item(timings, mcr_release_phase_names[i],

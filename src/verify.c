@@ -16,8 +16,8 @@
 #include "verify_bundle.h"
 #include "verify_keys.h"
 #include "verify_provenance.h"
+#include "verify_run.h"
 
-#include <assert.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -54,19 +54,6 @@ int mcr_verify_check_set(struct mcr_verify_check *check, enum mcr_verify_status 
 	return 0;
 }
 
-/* What one run holds besides its options and report. */
-struct run {
-	const struct mcr_verify_opts *o;
-	struct mcr_verify_report *rep;
-	struct mcr_config *config;
-	struct mcr_verify_keys keys;
-	struct mcr_key *log_key;
-	char *origin; /* the config's checkpoint origin, or NULL: the checkpoints' own */
-	struct mcr_verify_query query;
-	struct mcr_verify_provenance prov;
-	bool has_prov;
-};
-
 static void run_release(struct run *r)
 {
 	mcr_config_free(r->config);
@@ -74,6 +61,38 @@ static void run_release(struct run *r)
 	mcr_key_free(r->log_key);
 	free(r->origin);
 	mcr_verify_provenance_release(&r->prov);
+	free(r->held_message);
+}
+
+/*
+ * An unusable provenance or repository: its check says why it was not done, and the error waits
+ * until every other check has had its say. A junk file beside a rogue image must not turn the
+ * alarm into "could not check"; when nothing else decides, the error is the answer after all.
+ */
+int mcr_verify_hold(struct run *r, struct mcr_verify_check *check, int code)
+{
+	char *message;
+	int ret;
+
+	if (code != MCR_EINPUT)
+		return code;
+	if (!(message = strdup(mcr_error_message())))
+		return mcr_error(MCR_ESYS, "out of memory");
+	mcr_error_clear();
+	ret = mcr_verify_check_set(check, MCR_VERIFY_SKIPPED, NULL, "not checked: %s", message);
+	if (!r->held) {
+		r->held = code;
+		r->held_message = message;
+		message = NULL;
+	}
+	free(message);
+	return ret;
+}
+
+/* The held error, raised again: nothing else could decide. */
+int mcr_verify_raise_held(const struct run *r)
+{
+	return mcr_error(r->held, "%s", r->held_message);
 }
 
 static int setup(struct run *r)
@@ -129,6 +148,8 @@ static int inspect_image(struct run *r)
 	snprintf(r->query.digest_hex, sizeof(r->query.digest_hex), "%s", img->digest_hex);
 	snprintf(r->query.signature_sha256, sizeof(r->query.signature_sha256), "%s",
 	         img->signature_sha256);
+	snprintf(r->query.signature_twin_sha256, sizeof(r->query.signature_twin_sha256), "%s",
+	         img->signature_twin_sha256);
 	if (img->reason[0])
 		return mcr_verify_check_set(&rep->checks[MCR_VERIFY_IMAGE], MCR_VERIFY_FAILED,
 		                            image_reason(img->reason), "%s (%s)", img->message,
@@ -172,8 +193,12 @@ static int read_provenance(struct run *r)
 	if (ret < 0 || !path.len)
 		goto out;
 	if ((ret = mcr_verify_provenance_read(&r->prov, (char *)path.data, r->log_key, r->origin)) <
-	    0)
+	    0) {
+		mcr_verify_provenance_release(&r->prov);
+		r->is_prov_unusable = true;
+		ret = mcr_verify_hold(r, &r->rep->checks[MCR_VERIFY_PROVENANCE], ret);
 		goto out;
+	}
 	r->has_prov = true;
 	r->rep->provenance_path = (char *)mcr_buf_detach(&path, NULL);
 out:
@@ -182,14 +207,14 @@ out:
 }
 
 /* The provenance's signing time, once it is known to be about this release. */
-static int keep_signed_at(struct run *r)
+int mcr_verify_keep_signed_at(struct run *r)
 {
 	if (r->prov.finished_on && !(r->rep->claimed_signed_at = strdup(r->prov.finished_on)))
 		return mcr_error(MCR_ESYS, "out of memory");
 	return 0;
 }
 
-static int copy_check(struct mcr_verify_check *to, const struct mcr_verify_check *from)
+int mcr_verify_copy_check(struct mcr_verify_check *to, const struct mcr_verify_check *from)
 {
 	return mcr_verify_check_set(to, from->status, from->reason, "%s",
 	                            from->detail ? from->detail : "");
@@ -222,13 +247,13 @@ static int from_provenance(struct run *r)
 	             &rep->checks[MCR_VERIFY_LOG], MCR_VERIFY_SKIPPED, NULL,
 	             "no audit log or bundle: offline, the provenance's inclusion "
 	             "proof stands for the log")) < 0 ||
-	    (ret = copy_check(&rep->checks[MCR_VERIFY_PROOF], &r->prov.proof)) < 0)
+	    (ret = mcr_verify_copy_check(&rep->checks[MCR_VERIFY_PROOF], &r->prov.proof)) < 0)
 		return ret;
 	if ((rep->record.matched_by = provenance_match(r)) && r->prov.request.seq) {
 		rep->record.request = r->prov.request;
 		rep->record.request_count = 1;
 		memset(&r->prov.request, 0, sizeof(r->prov.request));
-		return keep_signed_at(r);
+		return mcr_verify_keep_signed_at(r);
 	}
 	return 0;
 }
@@ -280,6 +305,8 @@ static int check_source(struct run *r)
 	}
 	if (r->has_prov)
 		return from_provenance(r);
+	if (r->held) /* the provenance was to stand in for the log, and cannot */
+		return mcr_verify_raise_held(r);
 	return mcr_error(MCR_EINPUT,
 	                 "nothing to look '%s' up in: give --audit, --bundle or "
 	                 "--provenance, or run where a config names the audit log",
@@ -312,251 +339,6 @@ static int look_up(struct run *r)
 	return ret;
 }
 
-static const char *source_name(enum mcr_verify_source source)
-{
-	return source == MCR_VERIFY_AUDIT    ? "audit log"
-	       : source == MCR_VERIFY_BUNDLE ? "bundle"
-	                                     : "provenance";
-}
-
-static const char *request_string(const struct run *r, const char *key)
-{
-	const char *s = mcr_verify_data_string(r->rep->record.request.data, key, NULL);
-
-	return s ? s : "?";
-}
-
-/* Not found: out-of-band signing with a release key is the alarm this command exists for. */
-static int not_recorded(struct run *r, struct mcr_verify_check *check)
-{
-	const struct mcr_verify_report *rep = r->rep;
-	const char *key = rep->image.key_name;
-	const char *where = source_name(rep->source);
-
-	if (!r->o->image)
-		return mcr_verify_check_set(
-		        check, MCR_VERIFY_FAILED, "verify.not_found",
-		        "no release in %s '%s' has hash %s (as an MCUboot image "
-		        "digest or a signed file's SHA-256)",
-		        where, rep->source_path, rep->hash);
-	if (!key)
-		return mcr_verify_check_set(check, MCR_VERIFY_FAILED, "verify.not_found",
-		                            "no release in %s '%s' has digest %s", where,
-		                            rep->source_path, rep->image.digest_hex);
-	if (rep->image.key_is_dev)
-		return mcr_verify_check_set(check, MCR_VERIFY_FAILED, "verify.dev_key",
-		                            "image '%s' is signed with development key '%s' and is "
-		                            "no release in %s '%s'",
-		                            rep->image_path, key, where, rep->source_path);
-	return mcr_verify_check_set(
-	        check, MCR_VERIFY_FAILED, "verify.not_recorded",
-	        "image '%s' is signed with trusted key '%s' but its digest %s is "
-	        "NOT RECORDED in %s '%s': it was signed outside mcurelease",
-	        rep->image_path, key, rep->image.digest_hex, where, rep->source_path);
-}
-
-static int check_record(struct run *r)
-{
-	struct mcr_verify_report *rep = r->rep;
-	struct mcr_verify_check *check = &rep->checks[MCR_VERIFY_RECORD];
-	const struct mcr_verify_event *req = &rep->record.request;
-
-	if (!r->query.digest_hex[0] || rep->source == MCR_VERIFY_NO_SOURCE)
-		return mcr_verify_check_set(check, MCR_VERIFY_SKIPPED, NULL, "not looked up");
-	if (req->seq)
-		return mcr_verify_check_set(
-		        check, MCR_VERIFY_PASSED, NULL,
-		        "%s event %lld holds its %s: release %s, version %s", req->kind, req->seq,
-		        !strcmp(rep->record.matched_by, "file_sha256") ? "signed file's SHA-256"
-		                                                       : "MCUboot digest",
-		        request_string(r, "tag"), request_string(r, "version"));
-	if (rep->source == MCR_VERIFY_PROVENANCE_ONLY)
-		return mcr_verify_check_set(check, MCR_VERIFY_FAILED, "verify.provenance_mismatch",
-		                            "provenance '%s' is about another image (digest %s)",
-		                            rep->provenance_path, r->prov.digest_hex);
-	return not_recorded(r, check);
-}
-
-/* Offline the provenance's signature byproduct is all there is to compare with. */
-static int provenance_signature(struct run *r, struct mcr_verify_check *check)
-{
-	const char *mine = r->rep->image.signature_sha256, *theirs = r->prov.signature_sha256;
-
-	if (!r->o->image)
-		return mcr_verify_check_set(check, MCR_VERIFY_SKIPPED, NULL,
-		                            "no image (--hash): no signature to compare");
-	if (!strcmp(mine, theirs))
-		return mcr_verify_check_set(
-		        check, MCR_VERIFY_PASSED, NULL,
-		        "provenance '%s' records this very signature (sha256 "
-		        "%.16s); offline, only the log can show no other was made",
-		        r->rep->provenance_path, mine);
-	return mcr_verify_check_set(
-	        check, MCR_VERIFY_FAILED, "verify.signature_not_recorded",
-	        "image '%s': its signature (sha256 %.16s) is NOT the one provenance "
-	        "'%s' records (%.16s): its digest was signed again outside the "
-	        "recorded job",
-	        r->rep->image_path, mine, r->rep->provenance_path, theirs);
-}
-
-static int check_signature(struct run *r)
-{
-	const struct mcr_verify_record *rec = &r->rep->record;
-	struct mcr_verify_check *check = &r->rep->checks[MCR_VERIFY_SIGNATURE];
-
-	if (!rec->request.seq)
-		return mcr_verify_check_set(check, MCR_VERIFY_SKIPPED, NULL,
-		                            "nothing recorded to compare with");
-	if (r->o->image && !r->rep->image.signature_sha256[0])
-		return mcr_verify_check_set(check, MCR_VERIFY_SKIPPED, NULL,
-		                            "the image carries no signature");
-	if (r->rep->source == MCR_VERIFY_PROVENANCE_ONLY)
-		return provenance_signature(r, check);
-	if (rec->completion.seq)
-		return mcr_verify_check_set(
-		        check, MCR_VERIFY_PASSED, NULL, "sign.completed event %lld recorded %s",
-		        rec->completion.seq,
-		        r->o->image ? "this very signature" : "the signing of this release");
-	if (!r->o->image)
-		return mcr_verify_check_set(check, MCR_VERIFY_FAILED,
-		                            "verify.signature_not_recorded",
-		                            "request event %lld of this digest never completed: no "
-		                            "signature of it was recorded",
-		                            rec->request.seq);
-	return mcr_verify_check_set(
-	        check, MCR_VERIFY_FAILED, "verify.signature_not_recorded",
-	        "image '%s': its digest was recorded (request event %lld, %s) "
-	        "but THIS SIGNATURE WAS NOT: none of the %zu completed signing(s) "
-	        "of it wrote signature sha256 %.16s; the signer was used outside "
-	        "a completed job",
-	        r->rep->image_path, rec->request.seq, request_string(r, "tag"),
-	        rec->completion_count, r->rep->image.signature_sha256);
-}
-
-/* Beside a log or bundle, the provenance must be about this image and this release. */
-static int provenance_agrees(struct run *r, struct mcr_verify_check *check)
-{
-	const struct mcr_verify_report *rep = r->rep;
-	const char *digest =
-	        mcr_verify_data_string(rep->record.request.data, "digest", "hex", NULL);
-	const char *path = rep->provenance_path;
-
-	if (strcmp(r->prov.digest_hex, digest ? digest : r->query.digest_hex))
-		return mcr_verify_check_set(check, MCR_VERIFY_FAILED, "verify.provenance_mismatch",
-		                            "provenance '%s' is about another image (digest %s)",
-		                            path, r->prov.digest_hex);
-	if (r->o->image && strcmp(r->prov.signature_sha256, rep->image.signature_sha256))
-		return mcr_verify_check_set(
-		        check, MCR_VERIFY_FAILED, "verify.provenance_mismatch",
-		        "provenance '%s' records another signature than the image's", path);
-	if (rep->record.request.seq && r->prov.request.seq != rep->record.request.seq)
-		return mcr_verify_check_set(check, MCR_VERIFY_FAILED, "verify.provenance_mismatch",
-		                            "provenance '%s' is of request event %lld, the image's "
-		                            "release is event %lld",
-		                            path, r->prov.request.seq, rep->record.request.seq);
-	if (keep_signed_at(r) < 0)
-		return MCR_ESYS;
-	return mcr_verify_check_set(check, MCR_VERIFY_PASSED, NULL,
-	                            "provenance '%s' agrees with the image and the %s: request "
-	                            "event %lld, proven in the checkpoint of tree size %lld",
-	                            path, source_name(rep->source), r->prov.request.seq,
-	                            r->prov.checkpoint_size);
-}
-
-static int check_provenance(struct run *r)
-{
-	struct mcr_verify_check *check = &r->rep->checks[MCR_VERIFY_PROVENANCE];
-
-	if (!r->has_prov)
-		return mcr_verify_check_set(check, MCR_VERIFY_SKIPPED, NULL,
-		                            r->o->image ? "no provenance beside the image"
-		                                        : "no --provenance given");
-	if (r->rep->source == MCR_VERIFY_PROVENANCE_ONLY)
-		return copy_check(check, &r->prov.claims);
-	if (r->prov.proof.status == MCR_VERIFY_FAILED)
-		return copy_check(check, &r->prov.proof);
-	if (r->prov.claims.status == MCR_VERIFY_FAILED)
-		return copy_check(check, &r->prov.claims);
-	return provenance_agrees(r, check);
-}
-
-static int check_tag(struct run *r)
-{
-	struct mcr_verify_report *rep = r->rep;
-	struct mcr_verify_check *check = &rep->checks[MCR_VERIFY_TAG];
-	const struct cJSON *data = rep->record.request.data;
-	const char *tag = mcr_verify_data_string(data, "tag", NULL);
-	const char *object = mcr_verify_data_string(data, "tag_object", NULL);
-	const char *commit = mcr_verify_data_string(data, "commit", NULL);
-	int ret;
-
-	if (!tag || !object || !commit)
-		return mcr_verify_check_set(check, MCR_VERIFY_SKIPPED, NULL, "no release: no tag");
-	if ((ret = mcr_verify_git_tag(&rep->tag, r->o->repo, tag, object, commit)) < 0)
-		return ret;
-	switch (rep->tag.state) {
-	case MCR_VERIFY_TAG_SAME:
-		return mcr_verify_check_set(
-		        check, MCR_VERIFY_PASSED, NULL,
-		        "tag %s in '%s' is still tag object %.12s at commit %.12s", tag,
-		        rep->tag.repo, object, commit);
-	case MCR_VERIFY_TAG_MOVED:
-		return mcr_verify_check_set(
-		        check, MCR_VERIFY_FAILED, "verify.tag_moved",
-		        "tag %s in '%s' MOVED since it was signed: it is now %.12s "
-		        "at commit %.12s, not tag object %.12s at commit %.12s",
-		        tag, rep->tag.repo, rep->tag.tag_object, rep->tag.commit, object, commit);
-	case MCR_VERIFY_TAG_DELETED:
-		return mcr_verify_check_set(check, MCR_VERIFY_FAILED, "verify.tag_deleted",
-		                            "tag %s was DELETED from '%s' since it was signed (tag "
-		                            "object %.12s at commit %.12s)",
-		                            tag, rep->tag.repo, object, commit);
-	default:
-		return mcr_verify_check_set(check, MCR_VERIFY_SKIPPED, NULL,
-		                            "no repository here holds release %s: give --repo to "
-		                            "check its tag",
-		                            tag);
-	}
-}
-
-static bool is_alarm(const char *reason)
-{
-	return !strcmp(reason, "verify.not_recorded") ||
-	       !strcmp(reason, "verify.signature_not_recorded");
-}
-
-/* The first failed check decides; genuine needs the record and its proof to have passed. */
-static int decide(struct run *r)
-{
-	struct mcr_verify_report *rep = r->rep;
-	const struct mcr_verify_check *c = NULL;
-	const struct mcr_verify_record *rec = &rep->record;
-	const char *key = mcr_verify_data_string(rec->request.data, "signer", "name", NULL);
-
-	for (int i = 0; i < MCR_VERIFY_CHECK_COUNT && !c; i++)
-		if (rep->checks[i].status == MCR_VERIFY_FAILED)
-			c = &rep->checks[i];
-	if (c) {
-		rep->reason = c->reason;
-		rep->is_alarm = is_alarm(c->reason);
-		if (asprintf(&rep->message, "%s%s", rep->is_alarm ? "ALARM: " : "", c->detail) < 0)
-			return mcr_error(MCR_ESYS, "out of memory");
-		return mcr_refuse(c->reason, "%s", rep->message);
-	}
-	assert(rep->checks[MCR_VERIFY_RECORD].status == MCR_VERIFY_PASSED &&
-	       rep->checks[MCR_VERIFY_PROOF].status == MCR_VERIFY_PASSED);
-	rep->reason = "verify.genuine";
-	rep->is_genuine = true;
-	if (asprintf(&rep->message,
-	             "release %s (%s) signed with '%s', request event %lld proven in "
-	             "the checkpoint of tree size %lld of '%s'",
-	             request_string(r, "tag"), request_string(r, "version"), key ? key : "?",
-	             rec->request.seq, rep->checkpoint_size,
-	             rep->checkpoint_origin ? rep->checkpoint_origin : "?") < 0)
-		return mcr_error(MCR_ESYS, "out of memory");
-	return 0;
-}
-
 int mcr_verify_run(const struct mcr_verify_opts *o, struct mcr_verify_report *out)
 {
 	struct run r = {.o = o, .rep = out};
@@ -564,11 +346,9 @@ int mcr_verify_run(const struct mcr_verify_opts *o, struct mcr_verify_report *ou
 
 	memset(out, 0, sizeof(*out));
 	if ((ret = setup(&r)) < 0 || (ret = o->image ? inspect_image(&r) : take_hash(&r)) < 0 ||
-	    (ret = look_up(&r)) < 0 || (ret = check_record(&r)) < 0 ||
-	    (ret = check_signature(&r)) < 0 || (ret = check_provenance(&r)) < 0 ||
-	    (ret = check_tag(&r)) < 0)
+	    (ret = look_up(&r)) < 0)
 		goto out;
-	ret = decide(&r);
+	ret = mcr_verify_judge(&r);
 out:
 	out->status = ret;
 	if (ret < 0 && ret != MCR_EREFUSED && !(out->message = strdup(mcr_error_message())))

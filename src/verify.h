@@ -83,6 +83,9 @@ struct mcr_verify_report {
 	char *claimed_signed_at; /* the provenance's finishedOn (not covered by its proof) */
 	char *checkpoint_origin; /* the checkpoint the proof leads to */
 	long long checkpoint_size;
+	/* a bundle: the events it holds, and the log's size when it was exported (export
+	 * --since/--until leave out the rest, so what it lacks need not be missing from the log) */
+	long long bundle_first_seq, bundle_last_seq, bundle_log_size;
 	struct mcr_verify_tag tag; /* the tag now */
 };
 
@@ -94,8 +97,10 @@ struct mcr_verify_report {
  * tag has not moved. Returns 0 when genuine; MCR_EREFUSED with the deciding
  * reason code and the verdict line recorded when the answer is no; MCR_EUSAGE,
  * MCR_EINPUT, MCR_EAUDIT or MCR_ESYS when it could not check (an unreadable
- * image, key or provenance, nothing to check against, a log that cannot be
- * opened). out is filled as far as it got in every case; release it.
+ * image or key, nothing to check against, a log that cannot be opened). An
+ * unreadable provenance or --repo is a skipped check saying why, and
+ * MCR_EINPUT only when no check failed. out is filled as far as it got in
+ * every case; release it.
  */
 int mcr_verify_run(const struct mcr_verify_opts *opts, struct mcr_verify_report *out);
 void mcr_verify_report_release(struct mcr_verify_report *report);

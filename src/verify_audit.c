@@ -118,9 +118,9 @@ static int check_proof(struct mcr_verify_report *rep, struct mcr_audit *log,
 		                           "%s", mcr_error_message());
 		mcr_error_clear();
 	} else if (ret == 0) {
-		ret = mcr_verify_proof_check(check, &rep->checkpoint_origin, &rep->checkpoint_size,
-		                             (char *)doc.data, doc.len, "inclusion proof",
-		                             o->log_key, o->origin);
+		ret = mcr_verify_proof_check(check, NULL, &rep->checkpoint_origin,
+		                             &rep->checkpoint_size, (char *)doc.data, doc.len,
+		                             "inclusion proof", seq, o->log_key, o->origin);
 	}
 	mcr_buf_release(&doc);
 	return ret;

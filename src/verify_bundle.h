@@ -11,10 +11,14 @@ struct mcr_verify_report;
  * Verifies the bundle directory dir as 'audit verify-export --key' does, with
  * log_key pinned (checks[MCR_VERIFY_LOG]: verify.bundle_invalid), finds
  * query's release in its events.jsonl (report->record), and checks the
- * bundle's inclusion proof of the completion (checks[MCR_VERIFY_PROOF]). A
- * record after the bundle's latest checkpoint has no proof; the manifest,
- * signed by the same log key, vouches for it and the check says so. Returns
- * 0, MCR_EUSAGE for a .tar (unpack it first), MCR_EINPUT if dir is no bundle.
+ * bundle's inclusion proof of the completion (checks[MCR_VERIFY_PROOF]): a
+ * proofs/SEQ.json the signed manifest lists, of that seq, whose proven leaf
+ * is the event events.jsonl holds. A record after the bundle's latest
+ * checkpoint has no proof; the manifest, signed by the same log key, vouches
+ * for it and the check says so. report->checkpoint_* name the checkpoint
+ * either way; report->bundle_* the part of the log the bundle holds. Returns
+ * 0, or MCR_EINPUT if dir is no directory (a .tar: unpack it first) or no
+ * bundle.
  */
 int mcr_verify_bundle_check(struct mcr_verify_report *report, const char *dir,
                             const struct mcr_key *log_key, const char *origin,

@@ -16,13 +16,15 @@ struct mcr_verify_image {
 	char digest_hex[2 * MCR_HASH_MAX_LEN +
 	                1];                 /* the MCUboot digest; "" unless it matches the image */
 	char version[MCR_VERSION_TEXT_MAX]; /* from the header */
-	char signature_sha256[65];          /* SHA-256 of the signature TLV value; "" if none */
+	char signature_sha256[65];          /* SHA-256 of the signature TLV value (ECDSA: of its
+	                                       strict DER, without imgtool's padding); "" if none */
+	char signature_twin_sha256[65];     /* ECDSA: of (r, n - s), the same signature; else "" */
 	char *key_name;                     /* the trusted key whose signature verifies, or NULL */
 	char *key_backend;                  /* its signer's backend; NULL for a --key file */
 	bool key_is_dev;                    /* a development key */
 	char key_fingerprint[65];
-	char reason[48];    /* "" when key signed it; else the image.* reason */
-	char *message;      /* why not, naming the image */
+	char reason[48]; /* "" when key signed it; else the image.* reason */
+	char *message;   /* why not, naming the image */
 };
 
 /*

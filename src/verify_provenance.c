@@ -5,6 +5,8 @@
  */
 #include "verify_provenance.h"
 
+#include "audit.h"
+#include "buf.h"
 #include "error.h"
 #include "json.h"
 #include "verify_proof.h"
@@ -80,6 +82,19 @@ static void same(struct claims *c, const char *what, const cJSON *claimed, const
 		c->differs = what;
 }
 
+/* A claim against what the proof itself established (the proven leaf, the signed checkpoint). */
+static void same_text(struct claims *c, const char *what, const char *claimed, const char *proven)
+{
+	if (!c->differs && (!claimed || !proven || strcmp(claimed, proven)))
+		c->differs = what;
+}
+
+static void same_seq(struct claims *c, const char *what, const cJSON *claimed, long long proven)
+{
+	if (!c->differs && (!cJSON_IsNumber(claimed) || (long long)claimed->valuedouble != proven))
+		c->differs = what;
+}
+
 /* resolvedDependencies[1..] against data.records, in order. */
 static void same_builders(struct claims *c, const cJSON *deps, const cJSON *records)
 {
@@ -134,14 +149,16 @@ static void same_request(struct claims *c, const struct parts *p, const cJSON *d
 	same_builders(c, p->deps, mcr_verify_data_item(data, "records", NULL));
 }
 
-/* The byproducts against the request's data and the proof that carries it. */
+/* The byproducts against the request's data and what its proof proved. */
 static void same_byproducts(struct claims *c, const struct parts *p,
-                            const struct mcr_verify_event *e)
+                            const struct mcr_verify_provenance *out,
+                            const struct mcr_audit_event *proven)
 {
+	const struct mcr_verify_event *e = &out->request;
 	const char *alg = mcr_verify_data_string(e->data, "digest", "alg", NULL);
 	const cJSON *sig = mcr_verify_data_item(p->signature_bp, "annotations", NULL);
 	const cJSON *audit = mcr_verify_data_item(p->audit_bp, "annotations", NULL);
-	char name[64];
+	char name[64], hash[2 * MCR_AUDIT_HASH_LEN + 1];
 
 	same(c, "digest", alg ? mcr_verify_data_item(p->digest_bp, "digest", alg, NULL) : NULL,
 	     mcr_verify_data_item(e->data, "digest", "hex", NULL));
@@ -153,34 +170,38 @@ static void same_byproducts(struct claims *c, const struct parts *p,
 	     mcr_verify_data_item(e->data, "signer", "key_type", NULL));
 	same(c, "key fingerprint", mcr_verify_data_item(sig, "key_fingerprint", NULL),
 	     mcr_verify_data_item(e->data, "signer", "fingerprint", NULL));
-	same(c, "audit event hash", mcr_verify_data_item(p->audit_bp, "digest", "sha256", NULL),
-	     mcr_verify_data_item(p->proof, "event", "hash", NULL));
-	same(c, "audit seq", mcr_verify_data_item(audit, "seq", NULL),
-	     mcr_verify_data_item(p->proof, "event", "seq", NULL));
+	mcr_hex_encode(hash, proven->hash, MCR_AUDIT_HASH_LEN);
+	same_text(c, "audit event hash",
+	          mcr_verify_data_string(p->audit_bp, "digest", "sha256", NULL), hash);
+	same_seq(c, "audit seq", mcr_verify_data_item(audit, "seq", NULL), proven->seq);
 	same(c, "checkpoint", mcr_verify_data_item(audit, "checkpoint", NULL),
 	     mcr_verify_data_item(p->proof, "checkpoint", NULL));
-	same(c, "log origin", mcr_verify_data_item(audit, "log_origin", NULL),
-	     mcr_verify_data_item(p->proof, "log", NULL));
+	same_text(c, "log origin", mcr_verify_data_string(audit, "log_origin", NULL),
+	          out->checkpoint_origin);
 	snprintf(name, sizeof(name), "audit-event:%s", e->kind);
 	if (!c->differs && strcmp(mcr_verify_data_string(p->audit_bp, "name", NULL), name))
 		c->differs = "audit event kind";
 }
 
-/* The event the proof carries: a release request, whatever the rest says. */
-static int read_event(struct mcr_verify_provenance *out, const struct parts *p)
+/*
+ * The event the proof proved: a release request, whatever the rest says. Only the seq and body
+ * hashed into the proven leaf count; the document's own "event" member is never read (a
+ * document that proves nothing, or another body, must not make a record).
+ */
+static int read_event(struct mcr_verify_provenance *out, const struct mcr_audit_event *proven)
 {
-	const char *body = mcr_verify_data_string(p->proof, "event", "body", NULL);
-	const cJSON *seq = mcr_verify_data_item(p->proof, "event", "seq", NULL);
-	cJSON *envelope = body ? cJSON_Parse(body) : NULL;
-	int ret = 0;
+	cJSON *envelope;
+	int ret;
 
-	if (envelope && cJSON_IsNumber(seq))
-		ret = mcr_verify_event_set(&out->request, (long long)seq->valuedouble, envelope);
+	if (!proven->body || !(envelope = cJSON_ParseWithLength(proven->body, proven->body_len)))
+		return 0;
+	ret = mcr_verify_event_set(&out->request, proven->seq, envelope);
 	cJSON_Delete(envelope);
 	return ret;
 }
 
-static int check_claims(struct mcr_verify_provenance *out, const struct parts *p, const char *path)
+static int check_claims(struct mcr_verify_provenance *out, const struct parts *p,
+                        const struct mcr_audit_event *proven, const char *path)
 {
 	struct claims c = {NULL};
 	const struct mcr_verify_event *e = &out->request;
@@ -190,7 +211,7 @@ static int check_claims(struct mcr_verify_provenance *out, const struct parts *p
 		        &out->claims, MCR_VERIFY_FAILED, "verify.provenance_mismatch",
 		        "the audit event in provenance '%s' is not a signing request", path);
 	same_request(&c, p, e->data);
-	same_byproducts(&c, p, e);
+	same_byproducts(&c, p, out, proven);
 	if (c.differs)
 		return mcr_verify_check_set(
 		        &out->claims, MCR_VERIFY_FAILED, "verify.provenance_mismatch",
@@ -228,6 +249,7 @@ static int keep_claims(struct mcr_verify_provenance *out, const struct parts *p)
 int mcr_verify_provenance_read(struct mcr_verify_provenance *out, const char *path,
                                const struct mcr_key *log_key, const char *origin)
 {
+	struct mcr_audit_event proven = {0};
 	struct parts p;
 	cJSON *doc = NULL;
 	char *proof = NULL;
@@ -241,10 +263,11 @@ int mcr_verify_provenance_read(struct mcr_verify_provenance *out, const char *pa
 		ret = mcr_error(MCR_ESYS, "out of memory");
 		goto out;
 	}
-	if ((ret = mcr_verify_proof_check(&out->proof, &out->checkpoint_origin,
-	                                  &out->checkpoint_size, proof, strlen(proof), path,
+	if ((ret = mcr_verify_proof_check(&out->proof, &proven, &out->checkpoint_origin,
+	                                  &out->checkpoint_size, proof, strlen(proof), path, 0,
 	                                  log_key, origin)) < 0 ||
-	    (ret = read_event(out, &p)) < 0 || (ret = check_claims(out, &p, path)) < 0)
+	    (ret = read_event(out, &proven)) < 0 ||
+	    (ret = check_claims(out, &p, &proven, path)) < 0)
 		goto out;
 	if (out->claims.status == MCR_VERIFY_FAILED && out->request.seq &&
 	    strcmp(out->request.kind, "sign.requested") &&
@@ -252,6 +275,7 @@ int mcr_verify_provenance_read(struct mcr_verify_provenance *out, const char *pa
 		mcr_verify_event_release(&out->request); /* no release request: nothing to report */
 	ret = keep_claims(out, &p);
 out:
+	mcr_audit_event_release(&proven);
 	free(proof);
 	cJSON_Delete(doc);
 	return ret;

@@ -32,7 +32,8 @@ struct mcr_verify_provenance {
  * field it repeats from the request (tag, tag object, commit, tag signer,
  * input image, version, security counter, product, request id, builders,
  * digest, signer key and custody facts, event seq and hash, checkpoint,
- * origin) with the event the proof holds into out->claims
+ * origin) with the event the proof proved (the seq and body hashed into its
+ * leaf, never the document's say-so) into out->claims
  * (verify.provenance_mismatch names the first that differs). Returns 0, or
  * MCR_EINPUT naming path if it is unreadable or not an mcurelease provenance
  * statement.

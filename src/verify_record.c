@@ -75,6 +75,12 @@ bool mcr_verify_query_in(const struct mcr_verify_query *q, const char *text, siz
 	       (q->file_sha256[0] && memmem(text, len, q->file_sha256, strlen(q->file_sha256)));
 }
 
+bool mcr_verify_query_signature_is(const struct mcr_verify_query *q, const char *sha256)
+{
+	return sha256 && sha256[0] &&
+	       (!strcmp(sha256, q->signature_sha256) || !strcmp(sha256, q->signature_twin_sha256));
+}
+
 /* Events that matched, in seq order. */
 struct candidates {
 	struct mcr_verify_event *items;
@@ -159,7 +165,7 @@ static bool completion_matches(const struct mcr_verify_event *c, const struct mc
 	const char *sig = mcr_verify_data_string(c->data, "signature", "sha256", NULL);
 
 	if (q->signature_sha256[0])
-		return sig && !strcmp(sig, q->signature_sha256);
+		return mcr_verify_query_signature_is(q, sig);
 	return !by_file || file_matches(c->data, q->file_sha256);
 }
 

@@ -12,8 +12,12 @@ struct cJSON;
 struct mcr_verify_query {
 	char digest_hex[129];      /* the MCUboot image digest (sign.requested data.digest.hex) */
 	char file_sha256[65];      /* a signed file's SHA-256 (sign.completed signed_image/hex) */
-	char signature_sha256[65]; /* of the image's signature TLV value; "" with --hash */
+	char signature_sha256[65]; /* of the image's signature (verify_image.h); "" with --hash */
+	char signature_twin_sha256[65]; /* ECDSA: of the same signature with s and n - s swapped */
 };
+
+/* Whether a recorded signature SHA-256 is the image's: either encoding of its signature. */
+bool mcr_verify_query_signature_is(const struct mcr_verify_query *query, const char *sha256);
 
 /* One event as the record keeps it. A plain struct; release with mcr_verify_event_release. */
 struct mcr_verify_event {

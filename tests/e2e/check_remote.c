@@ -847,6 +847,21 @@ START_TEST(test_assemble_refused_response)
 }
 END_TEST
 
+/* A response that says signed but names no sign.completed event: the host never recorded
+ * the signature, so the runner never uses it, however well it verifies. */
+START_TEST(test_assemble_not_completed)
+{
+	sign_made("assemble-not-completed");
+	mcr_test_sh_ok("jq '.audit.completed = null' '%s' > '%s'", out_path("resp.json"),
+	               out_path("uncompleted.json"));
+	assemble_refused(made, out_path("uncompleted.json"), image, NULL, 1,
+	                 "response.not_completed",
+	                 mcr_test_path("response to request %s says signed but names no "
+	                               "sign.completed event",
+	                               made_id));
+}
+END_TEST
+
 /* Another image than the request's: one byte changed, same size. */
 START_TEST(test_assemble_other_image)
 {
@@ -1043,6 +1058,47 @@ START_TEST(test_ssh_forced_command)
 }
 END_TEST
 
+/* --- The host judges "the same image" by the digest, never by the runner's SHA-256 -------- */
+
+START_TEST(test_host_ignores_claimed_image_hash)
+{
+	fresh_host("claimed-hash");
+	host_sign_ok(made, out_path("first.json"));
+	/* the same digest again, claiming other file bytes: signing it again is idempotent */
+	alter(made, out_path("claims.json"),
+	      "req['image']['sha256'] = 'ab' * 32\n"
+	      "req['request_id'] = str(__import__('uuid').uuid4())");
+	host_sign_ok(out_path("claims.json"), out_path("again.json"));
+	ck_assert_str_eq(log_jq(SIGN_KINDS),
+	                 "sign.requested sign.completed sign.idempotent sign.completed");
+	ck_assert_str_eq(jq(out_path("again.json"), ".outcome"), "signed");
+}
+END_TEST
+
+/* request --key pins the key on the command line over the config's: the layout names it, and
+ * a host whose release key it is not refuses the request. */
+START_TEST(test_request_key_option)
+{
+	struct mcr_test_result r;
+	const char *other = mcr_test_path("%s/cmd.pub.pem", fx.dir);
+	char *pinned;
+
+	fresh_host("request-key");
+	pinned = strdup(jq(made, ".image.layout.key_fingerprint"));
+	mcr_test_mcr(&r, NULL, "request", "--config", runner_config, "--repo", fx.fw.git.repo,
+	             "--tag", TAG, "--key", other, "-o", out_path("other-key.json"), image,
+	             mcr_signfix_record(&fx, TAG, "a"), mcr_signfix_record(&fx, TAG, "b"), NULL);
+	ck_assert_msg(r.status == 0, "request --key: %.*s", (int)r.err.len, r.err.data);
+	mcr_test_result_release(&r);
+	ck_assert_str_ne(jq(out_path("other-key.json"), ".image.layout.key_fingerprint"), pinned);
+	host_sign(&r, out_path("other-key.json"), out_path("other-key.response.json"), NULL);
+	assert_said(&r, 1, "was laid out for key");
+	mcr_test_result_release(&r);
+	assert_refusal_response(out_path("other-key.response.json"), NULL, "request.other_key");
+	free(pinned);
+}
+END_TEST
+
 /* --- Dry run on the signing host --------------------------------------------------------- */
 
 START_TEST(test_host_dry_run)
@@ -1099,9 +1155,12 @@ int main(void)
 	tcase_add_test(assemble, test_assemble_bad_signature);
 	tcase_add_test(assemble, test_assemble_refused_response);
 	tcase_add_test(assemble, test_assemble_other_image);
+	tcase_add_test(assemble, test_assemble_not_completed);
 	tcase_add_loop_test(unreadable, test_unreadable_request_refused, 0,
 	                    sizeof(unreadables) / sizeof(unreadables[0]));
 	tcase_add_test(ssh, test_ssh_forced_command);
 	tcase_add_test(host, test_host_dry_run);
+	tcase_add_test(host, test_request_key_option);
+	tcase_add_test(host, test_host_ignores_claimed_image_hash);
 	return mcr_test_main(s);
 }

@@ -651,6 +651,35 @@ START_TEST(test_signer_fault)
 }
 END_TEST
 
+/*
+ * The signer signs, but the log refuses sign.completed (a full disk between the two appends):
+ * the signature is never handed out. The failure is logged, nothing is written, exit 5.
+ */
+START_TEST(test_completion_not_recorded)
+{
+	struct mcr_test_result r;
+	const char *image;
+
+	setup_release();
+	fx.fake_modes[0] = "lose-completion";
+	fx.release_signer = "fake-lose-completion";
+	mcr_signfix_write_config(&fx);
+	mcr_test_write(mcr_test_path("%s/audit_db", fx.state), fx.audit_db, strlen(fx.audit_db));
+	image = strdup(mcr_signfix_build(&fx, "v1.2.3"));
+	mcr_signfix_sign(&fx, &r, "v1.2.3", image, out_path("fw.bin"), NULL);
+	ck_assert_msg(r.status == 5, "want exit 5, got %d: %.*s", r.status, (int)r.err.len,
+		      r.err.data);
+	ck_assert_msg(contains(&r.err, "disk is full (injected)"), "%.*s", (int)r.err.len,
+		      r.err.data);
+	ck_assert_int_eq(count("sign.requested"), 1);
+	ck_assert_int_eq(count("sign.completed"), 0);
+	ck_assert_str_eq(event_field("sign.failed", "stage"), "complete");
+	ck_assert_int_eq(mcr_test_count_entries(mcr_test_path("%s/out", fx.dir)), 0);
+	mcr_test_result_release(&r);
+	free((char *)image);
+}
+END_TEST
+
 /* The token is there but refuses the PIN; or it is not there at all. */
 START_TEST(test_pkcs11_faults)
 {
@@ -836,6 +865,7 @@ int main(void)
 	tcase_add_test(refused, test_dev_key_refused);
 	tcase_add_test(refused, test_key_policy_refused);
 	tcase_add_loop_test(faults, test_signer_fault, 0, sizeof(fault_cases) / sizeof(fault_cases[0]));
+	tcase_add_test(faults, test_completion_not_recorded);
 	tcase_add_test(faults, test_pkcs11_faults);
 	tcase_add_test(faults, test_killed_mid_sign);
 	tcase_add_test(faults, test_output_unwritable);

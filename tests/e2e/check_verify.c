@@ -184,6 +184,36 @@ static void imgtool_sign(const char *key, const char *version, const char *out)
 	               fx.fw.git.config, MCR_TEST_BINARY, key, version, image, out);
 }
 
+/* 'mcurelease audit export --format bundle -o DIR EXTRA...' of the fixture's log; returns DIR. */
+static const char *export_bundle(const char *name, const char *opt, const char *value)
+{
+	static char dirs[2][MCR_GITFIX_PATH_MAX];
+	static int slot;
+	char *dir = dirs[slot++ % 2];
+	struct mcr_test_result r;
+
+	snprintf(dir, MCR_GITFIX_PATH_MAX, "%s/%s", fx.dir, name);
+	mcr_test_mcr(&r, NULL, "audit", "export", "--config", fx.fw.git.config, "--format",
+	             "bundle", "-o", dir, opt, value, NULL);
+	ck_assert_msg(r.status == 0, "export: %.*s", (int)r.err.len, r.err.data);
+	mcr_test_result_release(&r);
+	return dir;
+}
+
+/* Replaces a bundle file's manifest entry and signs the manifest again with the log key: what
+ * only the log key's holder (or a broken exporter) could make. verify-export still passes. */
+static void resign_bundle_file(const char *bundle, const char *rel)
+{
+	mcr_test_sh_ok("cd '%s' && chmod -R u+w . && h=$(sha256sum '%s' | cut -c1-64) && "
+	               "n=$(stat -c %%s '%s') && sed -i -E "
+	               "'s|\\{\"path\": \"%s\", \"sha256\": \"[0-9a-f]+\", \"size\": "
+	               "[0-9]+\\}|{\"path\": \"%s\", \"sha256\": \"'\"$h\"'\", "
+	               "\"size\": '\"$n\"'}|' MANIFEST.json && "
+	               "openssl pkeyutl -sign -inkey '%s/log.pem' -rawin -in MANIFEST.json "
+	               "-out MANIFEST.json.sig && '%s' audit verify-export --key '%s' . >/dev/null",
+	               bundle, rel, rel, rel, rel, fx.dir, MCR_TEST_BINARY, log_pub);
+}
+
 /* --- Genuine ----------------------------------------------------------------------------- */
 
 START_TEST(test_genuine_with_log)
@@ -751,12 +781,317 @@ START_TEST(test_unusable_inputs)
 	mcr_test_result_release(&r);
 	verify_text(&r, 2, fx.dir, "--config", fx.fw.git.config, NULL);
 	mcr_test_result_release(&r);
+	/* a --bundle that is a file (a .tar, say): an unusable input */
+	verify_text(&r, 3, fx.dir, "--config", fx.fw.git.config, "--bundle", signed_hex, signed_bin,
+	            NULL);
+	ck_assert(contains(&r.err, "--bundle takes a directory"));
+	mcr_test_result_release(&r);
 	/* the config's log not on this machine: the provenance beside the image stands in */
 	mcr_test_sh_ok("mv '%s' '%s/away.db'", fx.audit_db, fx.dir);
 	j = verify_json(0, "verify.genuine", fx.dir, "--config", fx.fw.git.config, signed_bin,
 	                NULL);
 	ck_assert_str_eq(jstr(j, "source", "kind"), "provenance");
 	cJSON_Delete(j);
+}
+END_TEST
+
+/* --- Forged evidence ------------------------------------------------------------------------ */
+
+#define ZERO64 "0000000000000000000000000000000000000000000000000000000000000000"
+
+/*
+ * Offline, the provenance's proof swapped for a consistency proof (old size 0, empty path: it
+ * holds for any checkpoint) that carries a made-up request for a rogue image's digest, every
+ * other field made to agree with it: it proves no event, so nothing in it is a record.
+ */
+START_TEST(test_forged_provenance_consistency)
+{
+	const char *rogue, *genuine_digest;
+	char digest[129], sig[65];
+	cJSON *j;
+
+	setup_release();
+	rogue = strdup(in_dir("out/rogue.bin"));
+	genuine_digest = strdup(recorded("$.data.digest.hex", 1));
+	imgtool_sign("signer:release", "1.2.4", rogue);
+	j = verify_json(1, "verify.not_recorded", fx.dir, "--config", fx.fw.git.config, rogue,
+	                NULL);
+	snprintf(digest, sizeof(digest), "%s",
+	         jstr(mcr_verify_data_item(j, "image", "digest", NULL), "hex", NULL));
+	snprintf(sig, sizeof(sig), "%s", jstr(j, "image", "signature_sha256"));
+	cJSON_Delete(j);
+	mcr_test_sh_ok(
+	        "body=$(sqlite3 '%s' 'SELECT body FROM events WHERE seq = 1' | sed s/%s/%s/) "
+	        "&& jq --arg b \"$body\" --arg d %s --arg s %s '"
+	        ".predicate.runDetails.byproducts[0].digest.sha256 = $d | "
+	        ".predicate.runDetails.byproducts[1].digest.sha256 = $s | " AUDIT_BYPRODUCT
+	        ".inclusion_proof |= {type: \"mcurelease.audit.consistency/v1\", log, "
+	        "old_size: 0, old_root: \"" ZERO64 "\", tree_size, path: [], checkpoint, "
+	        "event: (.event | .body = $b)}' '%s.intoto.json' > '%s.intoto.json'",
+	        fx.audit_db, genuine_digest, digest, digest, sig, signed_bin, rogue);
+	j = verify_json(1, "verify.bad_proof", fx.dir, "--key", fx.release_pub, "--log-key",
+	                log_pub, rogue, NULL);
+	ck_assert_ptr_nonnull(strstr(jstr(j, "message", NULL), "not an inclusion proof"));
+	ck_assert(cJSON_IsNull(mcr_verify_data_item(j, "release", NULL))); /* nothing proven */
+	cJSON_Delete(j);
+	/* the genuine image with that provenance beside it is no better off */
+	mcr_test_sh_ok("cp '%s.intoto.json' '%s.intoto.json'", rogue, signed_bin);
+	j = verify_json(1, "verify.bad_proof", fx.dir, "--key", fx.release_pub, "--log-key",
+	                log_pub, signed_bin, NULL);
+	cJSON_Delete(j);
+	free((char *)rogue);
+	free((char *)genuine_digest);
+}
+END_TEST
+
+/* A bundle whose proofs/3.json is the proof of another event (event 4, proven all right): it is
+ * no proof of the release. Made with the log key, so verify-export has nothing to say. */
+START_TEST(test_bundle_proof_of_another_event)
+{
+	struct mcr_test_result r;
+	const char *bundle;
+	cJSON *j;
+
+	setup_release();
+	mcr_test_mcr(&r, NULL, "audit", "checkpoint", "--config", fx.fw.git.config, NULL);
+	ck_assert_msg(r.status == 0, "checkpoint: %.*s", (int)r.err.len, r.err.data);
+	mcr_test_result_release(&r);
+	bundle = strdup(export_bundle("bundle", "--product", "fw-test"));
+	j = verify_json(0, "verify.genuine", fx.dir, "--config", fx.fw.git.config, "--bundle",
+	                bundle, signed_bin, NULL);
+	cJSON_Delete(j);
+	mcr_test_sh_ok("cd '%s' && chmod -R u+w . && cp proofs/4.json proofs/3.json", bundle);
+	resign_bundle_file(bundle, "proofs/3.json");
+	j = verify_json(1, "verify.bad_proof", fx.dir, "--config", fx.fw.git.config, "--bundle",
+	                bundle, signed_bin, NULL);
+	ck_assert_ptr_nonnull(strstr(jstr(j, "message", NULL), "not of event 3"));
+	cJSON_Delete(j);
+	free((char *)bundle);
+}
+END_TEST
+
+/* --- Unusable inputs beside a verdict ----------------------------------------------------------
+ */
+
+/* A junk provenance, or a --repo that is no repository, never hides an alarm. */
+START_TEST(test_junk_inputs_keep_alarm)
+{
+	const char *rogue, *second;
+	struct mcr_test_result r;
+	cJSON *j;
+
+	setup_release();
+	rogue = strdup(in_dir("out/rogue.bin"));
+	second = strdup(in_dir("out/second.bin"));
+	imgtool_sign("signer:release", "1.2.4", rogue);
+	imgtool_sign("signer:release", "1.2.3+0", second);
+
+	/* junk beside a rogue image: still the alarm, the provenance says why it was not read */
+	mcr_test_write(mcr_test_path("%s.intoto.json", rogue), "{}", 2);
+	j = verify_json(1, "verify.not_recorded", fx.dir, "--config", fx.fw.git.config, rogue,
+	                NULL);
+	ck_assert_str_eq(jstr(j, "verdict", NULL), "alarm");
+	ck_assert_str_eq(check_status(j, "provenance"), "skipped");
+	ck_assert_ptr_nonnull(
+	        strstr(jstr(mcr_verify_data_item(j, "checks", "provenance", NULL), "detail", NULL),
+	               "not checked: provenance '"));
+	cJSON_Delete(j);
+	/* given explicitly, missing: the log still decides */
+	j = verify_json(1, "verify.not_recorded", fx.dir, "--config", fx.fw.git.config,
+	                "--provenance", in_dir("missing.intoto.json"), rogue, NULL);
+	cJSON_Delete(j);
+
+	/* a second signature checked in a --repo that is none: still the alarm */
+	j = verify_json(1, "verify.signature_not_recorded", fx.dir, "--config", fx.fw.git.config,
+	                "--repo", fx.dir, second, NULL);
+	ck_assert_str_eq(check_status(j, "tag"), "skipped");
+	cJSON_Delete(j);
+
+	/* nothing else to decide: the unusable input is the answer */
+	verify_text(&r, 3, fx.dir, "--config", fx.fw.git.config, "--provenance",
+	            in_dir("missing.intoto.json"), signed_bin, NULL);
+	ck_assert(contains(&r.err, "missing.intoto.json"));
+	mcr_test_result_release(&r);
+	mcr_test_write(mcr_test_path("%s.intoto.json", signed_bin), "{}", 2);
+	j = verify_json(3, "input", fx.dir, "--config", fx.fw.git.config, signed_bin, NULL);
+	ck_assert_ptr_nonnull(strstr(jstr(j, "message", NULL), "not an mcurelease provenance"));
+	cJSON_Delete(j);
+	free((char *)rogue);
+	free((char *)second);
+}
+END_TEST
+
+/* --- Bundles of part of the log ------------------------------------------------------------------
+ */
+
+/*
+ * Two signings of v1.2.3 a second apart, exported as two bundles by time (--until the first,
+ * --since the second): what a bundle leaves out is not found there, never an alarm; what it
+ * holds is genuine. A bundle of the whole log still raises the alarm.
+ */
+START_TEST(test_partial_bundles)
+{
+	const char *again, *rogue, *first, *later, *whole;
+	struct mcr_test_result r;
+	cJSON *j;
+
+	setup_release();
+	again = strdup(in_dir("out/again.bin"));
+	rogue = strdup(in_dir("out/rogue.bin"));
+	imgtool_sign("signer:release", "1.2.4", rogue);
+	mcr_test_sh_ok("sleep 1"); /* the second signing's events in a later second */
+	mcr_signfix_sign(&fx, &r, "v1.2.3", image, again, NULL);
+	ck_assert_msg(r.status == 0, "sign again: %.*s", (int)r.err.len, r.err.data);
+	mcr_test_result_release(&r);
+	ck_assert_str_eq(recorded("$.kind", 5), "sign.idempotent");
+	first = strdup(export_bundle("first", "--until", recorded("$.time", 4)));
+	later = strdup(export_bundle("later", "--since", recorded("$.time", 5)));
+	whole = strdup(export_bundle("whole", "--product", "fw-test"));
+
+	/* events 1 to 4: the first signing is there, the second is not */
+	verify_text(&r, 0, fx.dir, "--config", fx.fw.git.config, "--bundle", first, signed_bin,
+	            NULL);
+	ck_assert(contains(&r.out, "proven in the checkpoint of tree size 7 of "
+	                           "'fw-test/mcurelease/fw-test'"));
+	mcr_test_result_release(&r);
+	j = verify_json(1, "verify.not_found", fx.dir, "--config", fx.fw.git.config, "--bundle",
+	                first, again, NULL);
+	ck_assert(!cJSON_IsTrue(mcr_verify_data_item(j, "alarm", NULL)));
+	ck_assert_ptr_nonnull(strstr(jstr(j, "message", NULL), "events 1 to 4 of the 8"));
+	cJSON_Delete(j);
+	j = verify_json(1, "verify.not_found", fx.dir, "--config", fx.fw.git.config, "--bundle",
+	                first, rogue, NULL);
+	ck_assert(!cJSON_IsTrue(mcr_verify_data_item(j, "alarm", NULL)));
+	cJSON_Delete(j);
+
+	/* events 5 to 8: the other way round */
+	j = verify_json(0, "verify.genuine", fx.dir, "--config", fx.fw.git.config, "--bundle",
+	                later, again, NULL);
+	ck_assert_int_eq(jint(j, "audit", "completed", "seq"), 7);
+	cJSON_Delete(j);
+	j = verify_json(1, "verify.not_found", fx.dir, "--config", fx.fw.git.config, "--bundle",
+	                later, signed_bin, NULL);
+	ck_assert_ptr_nonnull(strstr(jstr(j, "message", NULL), "events 5 to 8 of the 8"));
+	cJSON_Delete(j);
+	j = verify_json(1, "verify.not_found", fx.dir, "--config", fx.fw.git.config, "--bundle",
+	                later, "--hash", file_sha256(signed_bin), NULL);
+	cJSON_Delete(j);
+
+	/* the whole log: the rogue image is the alarm it is */
+	j = verify_json(1, "verify.not_recorded", fx.dir, "--config", fx.fw.git.config, "--bundle",
+	                whole, rogue, NULL);
+	ck_assert(cJSON_IsTrue(mcr_verify_data_item(j, "alarm", NULL)));
+	cJSON_Delete(j);
+	free((char *)again);
+	free((char *)rogue);
+	free((char *)first);
+	free((char *)later);
+	free((char *)whole);
+}
+END_TEST
+
+/* The completion after the bundle's latest checkpoint (its checkpoint was never made): the
+ * manifest vouches for it, and the verdict names the checkpoint the bundle has. */
+START_TEST(test_bundle_after_checkpoint)
+{
+	struct mcr_test_result r;
+	const char *bundle;
+
+	setup_release();
+	mcr_test_sh_ok("sqlite3 '%s' 'DROP TRIGGER checkpoints_no_delete; DELETE FROM checkpoints "
+	               "WHERE size >= 3'",
+	               fx.audit_db);
+	bundle = strdup(export_bundle("bundle", "--product", "fw-test"));
+	verify_text(&r, 0, fx.dir, "--config", fx.fw.git.config, "--bundle", bundle, signed_bin,
+	            NULL);
+	ck_assert(contains(&r.out, "proof        passed  event 3 comes after the bundle's latest "
+	                           "checkpoint"));
+	ck_assert(contains(&r.out, "checkpoint:  fw-test/mcurelease/fw-test, 1 events"));
+	ck_assert(contains(&r.out, "request event 1 proven in the checkpoint of tree size 1 of "
+	                           "'fw-test/mcurelease/fw-test'"));
+	mcr_test_result_release(&r);
+	free((char *)bundle);
+}
+END_TEST
+
+/* --- Another encoding of the same signature -----------------------------------------------------
+ */
+
+/*
+ * Rewrites the ECDSA signature TLV of an image (python3, integers only): "twin" replaces s by
+ * n - s (P-256), "pad" appends zeros after the DER as imgtool --pad-sig does. Neither needs the
+ * key, and MCUboot accepts both.
+ */
+static void rewrite_signature(const char *from, const char *to, const char *mode)
+{
+	mcr_test_sh_ok(
+	        "python3 - '%s' '%s' %s <<'EOF'\n"
+	        "import struct, sys\n"
+	        "src, dst, mode = sys.argv[1:4]\n"
+	        "b = open(src, 'rb').read()\n"
+	        "hdr, prot, size = struct.unpack_from('<HHI', b, 8)\n"
+	        "off = hdr + size + prot\n"
+	        "magic, tot = struct.unpack_from('<HH', b, off)\n"
+	        "assert magic == 0x6907\n"
+	        "n = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551\n"
+	        "def der_int(x):\n"
+	        "    v = x.to_bytes((x.bit_length() + 8) // 8, 'big')\n"
+	        "    return bytes([2, len(v)]) + v\n"
+	        "def rewrite(v):\n"
+	        "    rl = v[3]; r = int.from_bytes(v[4:4 + rl], 'big')\n"
+	        "    sl = v[5 + rl]; s = int.from_bytes(v[6 + rl:6 + rl + sl], 'big')\n"
+	        "    if mode == 'pad':\n"
+	        "        return v[:2 + v[1]] + bytes(4)\n"
+	        "    body = der_int(r) + der_int(n - s)\n"
+	        "    return bytes([0x30, len(body)]) + body\n"
+	        "out, p = b'', off + 4\n"
+	        "while p < off + tot:\n"
+	        "    t, l = struct.unpack_from('<BxH', b, p)\n"
+	        "    v = b[p + 4:p + 4 + l]\n"
+	        "    if t == 0x22:\n"
+	        "        v = rewrite(v)\n"
+	        "    out += struct.pack('<BxH', t, len(v)) + v\n"
+	        "    p += 4 + l\n"
+	        "open(dst, 'wb').write(b[:off] + struct.pack('<HH', 0x6907, 4 + len(out)) + out + "
+	        "b[off + tot:])\n"
+	        "EOF",
+	        from, to, mode);
+}
+
+START_TEST(test_signature_rewritten_is_still_ours)
+{
+	const char *twin, *padded;
+	cJSON *j;
+
+	setup_release();
+	twin = strdup(in_dir("field/fw.signed.bin"));
+	padded = strdup(in_dir("out/padded.bin"));
+	mcr_test_sh_ok("mkdir -p '%s/field' && cp '%s.intoto.json' '%s/field/'", fx.dir, signed_bin,
+	               fx.dir);
+	rewrite_signature(signed_bin, twin, "twin");
+	rewrite_signature(signed_bin, padded, "pad");
+	ck_assert_str_ne(file_sha256(twin), file_sha256(signed_bin));
+	ck_assert_int_eq(mcr_signfix_verify_image(twin, fx.release_pub), 0);
+	ck_assert_int_eq(mcr_signfix_verify_image(padded, fx.release_pub), 0);
+
+	/* the same signature as the log records: no second use of the key */
+	j = verify_json(0, "verify.genuine", fx.dir, "--config", fx.fw.git.config, twin, NULL);
+	ck_assert_str_ne(jstr(j, "image", "signature_sha256"),
+	                 recorded("$.data.signature.sha256", 3));
+	ck_assert_int_eq(jint(j, "audit", "completed", "seq"), 3);
+	ck_assert_str_eq(check_status(j, "provenance"), "passed");
+	cJSON_Delete(j);
+	j = verify_json(0, "verify.genuine", fx.dir, "--config", fx.fw.git.config, padded, NULL);
+	ck_assert_str_eq(jstr(j, "image", "signature_sha256"),
+	                 recorded("$.data.signature.sha256", 3));
+	cJSON_Delete(j);
+	/* offline, against the provenance's signature */
+	j = verify_json(0, "verify.genuine", in_dir("field"), "--key", fx.release_pub, "--log-key",
+	                log_pub, "fw.signed.bin", NULL);
+	ck_assert_str_eq(check_status(j, "signature"), "passed");
+	cJSON_Delete(j);
+	free((char *)twin);
+	free((char *)padded);
 }
 END_TEST
 
@@ -781,6 +1116,12 @@ int main(void)
 	tcase_add_test(record, test_tampered_provenance);
 	tcase_add_test(record, test_truncated_log);
 	tcase_add_test(record, test_tag_moved_and_deleted);
+	tcase_add_test(record, test_forged_provenance_consistency);
+	tcase_add_test(record, test_bundle_proof_of_another_event);
+	tcase_add_test(record, test_bundle_after_checkpoint);
+	tcase_add_test(not_ours, test_signature_rewritten_is_still_ours);
+	tcase_add_test(lookups, test_junk_inputs_keep_alarm);
+	tcase_add_test(lookups, test_partial_bundles);
 	tcase_add_test(lookups, test_hash_lookups);
 	tcase_add_test(lookups, test_unusable_inputs);
 	suite_add_tcase(s, genuine);

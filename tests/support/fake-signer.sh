@@ -93,6 +93,16 @@ leak)
 	echo "unexpected response ${FAKE_TOKEN:-none} from server" >&2
 	exit 1
 	;;
+lose-completion)
+	# Signs, but first makes the audit log refuse the coming sign.completed (as a full disk
+	# would between the two appends); STATE_DIR/audit_db names the database.
+	sqlite3 "$(cat "$state/audit_db")" "CREATE TRIGGER lose_completion BEFORE INSERT ON events
+		WHEN json_extract(NEW.body, '\$.kind') = 'sign.completed'
+		BEGIN SELECT RAISE(ABORT, 'database or disk is full (injected)'); END;"
+	# shellcheck disable=SC2046
+	sign "$key" $(pss32) | encode
+	echo
+	;;
 killed) kill -9 $$ ;;
 env)
 	env > "$state/env"

@@ -146,6 +146,31 @@ START_TEST(test_verify_record_not_found)
 }
 END_TEST
 
+/* The image's ECDSA signature rewritten as (r, n - s): the recorded one all the same. */
+START_TEST(test_verify_record_signature_twin)
+{
+	struct mcr_verify_record rec;
+	struct mcr_verify_query q;
+	struct events ev;
+
+	one_release(&ev);
+	query(&q, D1, NULL, S2);
+	snprintf(q.signature_twin_sha256, sizeof(q.signature_twin_sha256), "%s", S1);
+	ck_assert(mcr_verify_query_signature_is(&q, S1) && mcr_verify_query_signature_is(&q, S2));
+	ck_assert(!mcr_verify_query_signature_is(&q, F1) && !mcr_verify_query_signature_is(&q, ""));
+	ck_assert_int_eq(mcr_verify_record_find(&rec, &q, scan_list, &ev), 0);
+	ck_assert_int_eq(rec.completion.seq, 3);
+	mcr_verify_record_release(&rec);
+
+	/* no twin (RSA, Ed25519): an empty one matches nothing */
+	query(&q, D1, NULL, S2);
+	ck_assert(!mcr_verify_query_signature_is(&q, ""));
+	ck_assert_int_eq(mcr_verify_record_find(&rec, &q, scan_list, &ev), 0);
+	ck_assert_int_eq(rec.completion.seq, 0);
+	mcr_verify_record_release(&rec);
+}
+END_TEST
+
 /* A signed file's hash names a completion; its digest is then looked up in a second scan. */
 START_TEST(test_verify_record_by_file)
 {
@@ -234,6 +259,7 @@ int main(void)
 
 	tcase_add_test(tc, test_verify_record_found);
 	tcase_add_test(tc, test_verify_record_other_signature);
+	tcase_add_test(tc, test_verify_record_signature_twin);
 	tcase_add_test(tc, test_verify_record_not_found);
 	tcase_add_test(tc, test_verify_record_by_file);
 	tcase_add_test(tc, test_verify_record_signed_again);
