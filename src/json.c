@@ -165,8 +165,9 @@ int mcr_json_canonical(struct mcr_buf *out, const cJSON *item)
 	return mcr_error(MCR_EINPUT, "JSON value of unknown type");
 }
 
-/* A number as cJSON writes it, except that integers up to 2^53 are always written exactly
- * (cJSON rounds those of 16 and 17 digits to 15 significant ones). */
+/* A number that reads back as exactly the same double: integers up to 2^53 as integers (cJSON
+ * rounds those of 16 and 17 digits to 15 significant ones), others in 15 digits if they
+ * suffice, else 17; -0 as read. */
 static int add_number(struct mcr_buf *out, double v)
 {
 	char text[32];
@@ -175,7 +176,7 @@ static int add_number(struct mcr_buf *out, double v)
 	if (isnan(v) || isinf(v))
 		return mcr_buf_add_str(out, "null");
 	if (v == 0 && signbit(v))
-		return mcr_buf_add_str(out, "-0"); /* as read, and as cJSON writes it */
+		return mcr_buf_add_str(out, "-0");
 	if (v == floor(v) && fabs(v) <= MAX_SAFE_INT)
 		return mcr_buf_addf(out, "%lld", (long long)v);
 	snprintf(text, sizeof(text), "%1.15g", v);
@@ -195,7 +196,7 @@ static int add_indent(struct mcr_buf *out, int depth)
 
 /*
  * cJSON_Print's layout with two-space indents: objects one member per line (an empty one
- * "{\n}"), arrays on one line with ", ". depth counts the objects around item.
+ * "{\n}"), arrays on one line with ", ". depth counts the objects and arrays around item.
  */
 static int add_pretty(struct mcr_buf *out, const cJSON *item, int depth)
 {
@@ -210,10 +211,12 @@ static int add_pretty(struct mcr_buf *out, const cJSON *item, int depth)
 			if (ret == 0 && child != item->child)
 				ret = mcr_buf_add_str(out, ", ");
 			if (ret == 0)
-				ret = add_pretty(out, child, depth);
+				ret = add_pretty(out, child, depth + 1);
 		}
 		return ret ? ret : mcr_buf_add_u8(out, ']');
 	}
+	if (cJSON_IsString(item) && !item->valuestring)
+		return mcr_buf_add_str(out, "\"\""); /* as cJSON prints it */
 	if (!cJSON_IsObject(item))
 		return mcr_json_canonical(out, item);
 	ret = mcr_buf_add_str(out, "{\n");

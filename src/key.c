@@ -528,7 +528,7 @@ out:
 }
 
 static int ecdsa_der_to_der(struct mcr_buf *out, const unsigned char *sig, size_t sig_len,
-			    const char *subject)
+			    size_t field_len, const char *subject)
 {
 	const unsigned char *p = sig;
 	ECDSA_SIG *esig = d2i_ECDSA_SIG(NULL, &p, (long)sig_len);
@@ -540,6 +540,15 @@ static int ecdsa_der_to_der(struct mcr_buf *out, const unsigned char *sig, size_
 		ECDSA_SIG_free(esig);
 		return mcr_error(MCR_ESIGNER, "ECDSA signature from '%s' is neither raw r||s nor DER",
 				 subject);
+	}
+	/* r and s of another curve (a P-384 signature for a P-256 key) never fit the TLV */
+	if (BN_num_bytes(ECDSA_SIG_get0_r(esig)) > (int)field_len ||
+	    BN_num_bytes(ECDSA_SIG_get0_s(esig)) > (int)field_len) {
+		ECDSA_SIG_free(esig);
+		return mcr_error(MCR_ESIGNER,
+				 "ECDSA signature from '%s' has r or s longer than %zu bytes: "
+				 "another curve's",
+				 subject, field_len);
 	}
 	/* Re-encoding gives the minimal DER MCUboot's strictest backend (mbedTLS) wants. */
 	len = i2d_ECDSA_SIG(esig, &der);
@@ -568,7 +577,7 @@ int mcr_key_normalize_signature(struct mcr_buf *out, enum mcr_key_type type,
 						 subject, sig_len, 2 * field_len);
 			return ecdsa_raw_to_der(out, sig, field_len);
 		}
-		return ecdsa_der_to_der(out, sig, sig_len, subject);
+		return ecdsa_der_to_der(out, sig, sig_len, field_len, subject);
 	case MCR_KEY_ED25519:
 		if (sig_len != 64)
 			return mcr_error(MCR_ESIGNER,

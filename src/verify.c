@@ -223,11 +223,13 @@ int mcr_verify_copy_check(struct mcr_verify_check *to, const struct mcr_verify_c
 /* Whether the provenance is about the image (or --hash): its digest, or a signed file of it. */
 static const char *provenance_match(const struct run *r)
 {
+	/*
+	 * Only the digest is proven (it is in the logged request the proof covers). The signed
+	 * files' SHA-256s are the statement's own claim: anyone can add a subject, so offline a
+	 * file's hash never finds a release.
+	 */
 	if (r->query.digest_hex[0] && !strcmp(r->prov.digest_hex, r->query.digest_hex))
 		return "mcuboot_digest";
-	for (size_t i = 0; r->query.file_sha256[0] && i < r->prov.subject_count; i++)
-		if (!strcmp(r->prov.subjects[i], r->query.file_sha256))
-			return "file_sha256";
 	return NULL;
 }
 

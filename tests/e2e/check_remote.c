@@ -1099,6 +1099,44 @@ START_TEST(test_request_key_option)
 }
 END_TEST
 
+/* The signer answers, but the host's log refuses sign.completed (a full disk between the two
+ * appends): the response says failed and carries no signature; the log says why. */
+START_TEST(test_host_withholds_uncompleted_signature)
+{
+	struct mcr_test_result r;
+	const char *request;
+
+	fresh_host("lose-completion");
+	request = strdup(out_path("cmd-key.json"));
+	/* a request for the command signer's key, which the fake signer holds */
+	mcr_test_mcr(&r, NULL, "request", "--config", runner_config, "--repo", fx.fw.git.repo,
+	             "--tag", TAG, "--key", mcr_test_path("%s/cmd.pub.pem", fx.dir), "-o", request,
+	             image, mcr_signfix_record(&fx, TAG, "a"), mcr_signfix_record(&fx, TAG, "b"),
+	             NULL);
+	ck_assert_msg(r.status == 0, "request: %.*s", (int)r.err.len, r.err.data);
+	mcr_test_result_release(&r);
+	alter(request, request, "req['signer'] = 'fake-lose-completion'");
+	fx.fake_modes[0] = "lose-completion";
+	fx.release_signer = "fake-lose-completion";
+	mcr_signfix_write_config(&fx);
+	mcr_test_write(mcr_test_path("%s/audit_db", fx.state), fx.audit_db, strlen(fx.audit_db));
+
+	host_sign(&r, request, out_path("resp.json"), NULL);
+	ck_assert_msg(r.status == 5, "want exit 5, got %d: %.*s", r.status, (int)r.err.len,
+	              r.err.data);
+	ck_assert(contains(&r.err, "disk is full (injected)"));
+	mcr_test_result_release(&r);
+	ck_assert_str_eq(jq(out_path("resp.json"), "[.outcome, .status] | map(tostring) | join(\" \")"),
+	                 "failed 5");
+	ck_assert_str_eq(jq(out_path("resp.json"),
+	                    "[.signature, .signed_at, .audit.completed] | tostring"),
+	                 "[null,null,null]");
+	ck_assert_str_eq(log_jq(SIGN_KINDS), "sign.requested sign.failed");
+	ck_assert_str_eq(last_event("sign.failed", ".data.stage"), "complete");
+	free((char *)request);
+}
+END_TEST
+
 /* --- Dry run on the signing host --------------------------------------------------------- */
 
 START_TEST(test_host_dry_run)
@@ -1160,6 +1198,7 @@ int main(void)
 	                    sizeof(unreadables) / sizeof(unreadables[0]));
 	tcase_add_test(ssh, test_ssh_forced_command);
 	tcase_add_test(host, test_host_dry_run);
+	tcase_add_test(host, test_host_withholds_uncompleted_signature);
 	tcase_add_test(host, test_request_key_option);
 	tcase_add_test(host, test_host_ignores_claimed_image_hash);
 	return mcr_test_main(s);

@@ -327,6 +327,23 @@ START_TEST(test_genuine_offline_provenance)
 	ck_assert_str_eq(jstr(j, "hash", "matched"), "mcuboot_digest");
 	cJSON_Delete(j);
 
+	/* a signed file's SHA-256 is only the statement's claim: offline it matches nothing the
+	 * proof covers, even when a forger adds the rogue file's hash to a genuine statement */
+	mcr_test_sh_ok("cd '%s/field' && head -c 4096 /dev/urandom > rogue.bin && "
+	               "jq --arg h \"$(sha256sum rogue.bin | cut -c1-64)\" "
+	               "'.subject += [{\"name\": \"rogue.bin\", \"digest\": {\"sha256\": $h}}]' "
+	               "fw.signed.bin.intoto.json > forged.intoto.json",
+	               fx.dir);
+	j = verify_json(1, "verify.provenance_mismatch", in_dir("field"), "--provenance",
+	                "forged.intoto.json",
+	                "--log-key", log_pub, "--hash", file_sha256(in_dir("field/rogue.bin")),
+	                NULL);
+	cJSON_Delete(j);
+	j = verify_json(1, "verify.provenance_mismatch", in_dir("field"), "--provenance",
+	                "fw.signed.bin.intoto.json", "--log-key", log_pub, "--hash",
+	                file_sha256(in_dir("field/fw.signed.bin")), NULL);
+	cJSON_Delete(j);
+
 	/* without the log key nothing can be trusted: a usage error, not a verdict */
 	verify_text(&r, 2, in_dir("field"), "--key", "release.pub.pem", "fw.signed.bin", NULL);
 	ck_assert(contains(&r.err, "--log-key"));
@@ -905,6 +922,9 @@ START_TEST(test_junk_inputs_keep_alarm)
 	j = verify_json(1, "verify.signature_not_recorded", fx.dir, "--config", fx.fw.git.config,
 	                "--repo", fx.dir, second, NULL);
 	ck_assert_str_eq(check_status(j, "tag"), "skipped");
+	ck_assert_ptr_nonnull(
+	        strstr(jstr(mcr_verify_data_item(j, "checks", "tag", NULL), "detail", NULL),
+	               "not checked: "));
 	cJSON_Delete(j);
 
 	/* nothing else to decide: the unusable input is the answer */

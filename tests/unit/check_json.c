@@ -46,7 +46,7 @@ static void pretty(const char *text, const char *expected)
 START_TEST(test_json_pretty_layout_and_exact_integers)
 {
 	pretty("{\"b\":[1,{\"x\":\"y\\n\"},[],{}],\"a\":{},\"n\":null}",
-	       "{\n  \"b\": [1, {\n    \"x\": \"y\\n\"\n  }, [], {\n  }],\n  \"a\": {\n  },\n"
+	       "{\n  \"b\": [1, {\n      \"x\": \"y\\n\"\n    }, [], {\n    }],\n  \"a\": {\n  },\n"
 	       "  \"n\": null\n}\n");
 	pretty("[9007199254740991, -1000000000000001, 0.5, 1e300, -0]",
 	       "[9007199254740991, -1000000000000001, 0.5, 1e+300, -0]\n");

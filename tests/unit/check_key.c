@@ -145,10 +145,11 @@ static void der_to_raw(const unsigned char *der, unsigned char *raw)
 START_TEST(test_key_normalize_signatures)
 {
 	struct mcr_key *key = load("keys/ecdsa-p256.pem");
-	unsigned char digest[32], raw[64];
+	unsigned char digest[32], digest384[48], raw[64];
 	struct mcr_buf der = MCR_BUF_INIT, norm = MCR_BUF_INIT;
 
 	memset(digest, 7, sizeof(digest));
+	memset(digest384, 7, sizeof(digest384));
 	ck_assert_int_eq(mcr_key_sign(key, digest, 32, NULL, 0, &der), 0);
 	/* DER passes through; raw r||s (as PKCS#11 returns) becomes the same DER */
 	ck_assert_int_eq(mcr_key_normalize_signature(&norm, MCR_KEY_P256, MCR_SIG_AUTO, der.data, der.len, "t"), 0);
@@ -167,6 +168,20 @@ START_TEST(test_key_normalize_signatures)
 	ck_assert_int_eq(mcr_key_normalize_signature(&norm, MCR_KEY_P384, MCR_SIG_RAW, raw, 64, "t"), MCR_ESIGNER);
 	ck_assert_int_eq(mcr_key_normalize_signature(&norm, MCR_KEY_ED25519, MCR_SIG_AUTO, raw, 63, "t"), MCR_ESIGNER);
 	ck_assert_int_eq(mcr_key_normalize_signature(&norm, MCR_KEY_RSA2048, MCR_SIG_AUTO, raw, 64, "t"), MCR_ESIGNER);
+	mcr_buf_release(&der);
+	mcr_buf_release(&norm);
+	mcr_key_free(key);
+
+	/* a P-384 signature (48-byte r and s) for a P-256 key: another curve's, refused
+	 * (found by fuzz_signer_reply: tests/fuzz/regressions/signer_reply) */
+	key = load("keys/ecdsa-p384.pem");
+	ck_assert_int_eq(mcr_key_sign(key, digest384, 48, NULL, 0, &der), 0);
+	ck_assert_int_eq(mcr_key_normalize_signature(&norm, MCR_KEY_P384, MCR_SIG_DER, der.data, der.len, "t"), 0);
+	mcr_buf_truncate(&norm, 0);
+	ck_assert_int_eq(mcr_key_normalize_signature(&norm, MCR_KEY_P256, MCR_SIG_DER, der.data, der.len, "t"),
+			 MCR_ESIGNER);
+	ck_assert_ptr_nonnull(strstr(mcr_error_message(), "another curve's"));
+	ck_assert_uint_eq(norm.len, 0);
 	mcr_buf_release(&der);
 	mcr_buf_release(&norm);
 	mcr_key_free(key);
