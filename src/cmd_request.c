@@ -14,7 +14,15 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { OPT_TAG = MCR_OPT_FIRST, OPT_OUTPUT, OPT_CONFIG, OPT_REPO, OPT_REQUESTER, OPT_KEY, OPT_JSON };
+enum {
+	OPT_TAG = MCR_OPT_FIRST,
+	OPT_OUTPUT,
+	OPT_CONFIG,
+	OPT_REPO,
+	OPT_REQUESTER,
+	OPT_KEY,
+	OPT_JSON
+};
 
 struct request_opts {
 	const char *tag, *output, *config_path, *repo_path, *requester, *key_path;
@@ -110,7 +118,8 @@ static int make_request(const struct request_opts *o, const char *const *records
 		mcr_release_actor(requester, sizeof(requester));
 	if ((ret = mcr_config_load(&config, o->config_path)) < 0)
 		goto out;
-	ret = o->key_path ? mcr_key_load_pem(&key, o->key_path) : mcr_layout_pinned_key(&key, config);
+	ret = o->key_path ? mcr_key_load_pem(&key, o->key_path)
+	                  : mcr_layout_pinned_key(&key, config);
 	if (ret < 0)
 		goto out;
 	in.config = config;

@@ -94,7 +94,8 @@ int mcr_host_job_run(const struct mcr_host_job *job, const char *text, size_t le
 	if ((ret = mcr_release_session_open(&s, &place)) < 0) {
 		/* nothing can be recorded, but the runner still gets an answer it can read */
 		mcr_release_note_outcome(&r->resp, ret);
-		if (salvage_id(r->resp.request_id, text, len > MCR_REQUEST_MAX_BYTES ? 0 : len) == 0)
+		if (salvage_id(r->resp.request_id, text, len > MCR_REQUEST_MAX_BYTES ? 0 : len) ==
+		    0)
 			r->has_response = true;
 		goto out;
 	}
