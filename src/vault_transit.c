@@ -286,7 +286,11 @@ int mcr_vault_transit_parse_key(struct mcr_key **out, long long *key_version, co
 		ret = bad_reply(signer_name, "no 'data.keys' object");
 		goto out;
 	}
-	version = pick_version(data, keys, want_version);
+	/* Vault numbers key versions from 1: a "0" entry is no version it would sign with */
+	if ((version = pick_version(data, keys, want_version)) < 1) {
+		ret = bad_reply(signer_name, "no key version of 1 or more in 'data.keys'");
+		goto out;
+	}
 	snprintf(name, sizeof(name), "%lld", version);
 	entry = cJSON_GetObjectItemCaseSensitive(keys, name);
 	pem = cJSON_GetObjectItemCaseSensitive(entry, "public_key");

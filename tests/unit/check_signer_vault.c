@@ -243,6 +243,16 @@ START_TEST(test_signer_vault_key_reply)
 	expect_bad_key("{\"data\":{\"type\":\"aes256-gcm96\",\"keys\":{\"1\":1442851412},"
 		       "\"latest_version\":1}}", 0, "no public key for key version 1");
 	expect_bad_key("{\"data\":{}}", 0, "no 'data.keys' object");
+	/* Vault numbers versions from 1: an entry "0" and no latest_version is no key
+	 * (found by fuzz_vault: tests/fuzz/regressions/vault) */
+	{
+		struct mcr_buf zero = MCR_BUF_INIT;
+
+		mcr_buf_addf(&zero, "{\"data\":{\"type\":\"ed25519\",\"keys\":{\"0\":"
+			     "{\"public_key\":\"%s\"}}}}", (char *)ed.data);
+		expect_bad_key((char *)zero.data, 0, "no key version of 1 or more");
+		mcr_buf_release(&zero);
+	}
 	expect_bad_key("nope", 0, "not JSON");
 	mcr_buf_release(&der);
 	mcr_buf_release(&ed);
