@@ -2,8 +2,10 @@
 # The demo: a release, end to end, made of real parts. In a temporary directory it makes a
 # firmware repository with a release tag signed by the release manager's SSH key, a SoftHSM
 # token holding the release key (generated on the token, never extractable), two builders
-# who build the tag independently, then runs `mcurelease sign`, verifies the signed image,
-# shows a refusal, checks the audit log and exports the compliance report.
+# who build the tag independently, then runs `mcurelease sign`, verifies the signed image (as
+# MCUboot would, and its provenance with `mcurelease verify`), shows that an image signed with
+# the release key outside mcurelease raises the alarm, shows a refusal, checks the audit log
+# and exports the compliance report.
 # Needs what ci/install-deps.sh installs. Leaves its files in the directory it prints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -119,6 +121,17 @@ jq '{subject, tag: .predicate.buildDefinition.externalParameters.tag,
      builders: [.predicate.buildDefinition.resolvedDependencies[1:][].annotations.builder]}' \
 	out/zephyr.signed.bin.intoto.json
 
+step "a developer asks: is this binary ours? (signature, release record, proof, tag)"
+show "$mcr" verify --repo repo out/zephyr.signed.bin
+
+step "the release key used around mcurelease is caught: signed, but never recorded"
+"$mcr" imgtool sign --key signer:release --version 1.4.0 --header-size 0x200 --pad-header \
+	--slot-size 0x60000 builds/builder-a/build/zephyr.bin out/around.bin
+if "$mcr" verify --repo repo out/around.bin; then
+	echo "demo: an image signed outside mcurelease passed as genuine" >&2
+	exit 1
+fi
+
 step "a refusal: someone pushes an unsigned tag v1.4.1"
 git -C repo -c user.name=Someone -c user.email=someone@acme.example tag -a v1.4.1 -m 'quick fix'
 if "$mcr" sign --repo repo --tag v1.4.1 -o out/quickfix.bin builds/builder-a/build/zephyr.bin \
@@ -138,6 +151,7 @@ jq '{product, releases: [.releases[]? | {tag, version}], refusals: [.refusals[]?
 	report.json 2>/dev/null || true
 
 end=$(date +%s.%N)
-printf '\ndemo finished in %.1f s (after the build): signed on the token, verified, refusal recorded,\n' \
+printf '\ndemo finished in %.1f s (after the build): signed on the token, verified, out-of-band signing\n' \
 	"$(awk -v s="$start" -v e="$end" 'BEGIN { print e - s }')"
-printf 'log verified, report exported. Files: %s (report: %s/report.html)\n' "$work" "$work"
+printf 'caught, refusal recorded, log verified, report exported. Files: %s (report: %s/report.html)\n' \
+	"$work" "$work"
